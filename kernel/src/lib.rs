@@ -1,0 +1,12 @@
+//! Every syscall-level interface llrun uses.
+//!
+//! The rest of llrun is `#![forbid(unsafe_code)]`; whatever needs `unsafe` (seccomp filters,
+//! ioctls on terminals, code that runs between `fork` and `exec`) lives in this crate behind a
+//! safe API. Types here describe *what the kernel is asked to do*; deciding *what* to ask belongs
+//! to the compiler in the main crate.
+#![allow(unsafe_code)]
+
+pub mod access;
+pub mod landlock;
+
+pub use access::{FsAccess, NetAccess, Scopes};

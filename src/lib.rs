@@ -1,0 +1,10 @@
+//! llrun: run a program inside the Landlock sandbox its profile describes.
+//!
+//! The pipeline reads top-down through the modules:
+//! [`parse`] (text → syntax tree) → [`resolve`] (includes, variables, conditionals → one flat
+//! policy per layer) → [`compile`] (policy → Landlock rulesets, a supervised layer, and an
+//! exactness report) → [`run`] (fork, restrict, exec, wait).
+
+pub mod diag;
+pub mod parse;
+pub mod source;

@@ -1,0 +1,3 @@
+//! Stage 1: profile text → [`ast::ParsedFile`].
+
+pub mod ast;
