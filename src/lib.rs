@@ -5,6 +5,9 @@
 //! policy per layer) → [`compile`] (policy → Landlock rulesets, a supervised layer, and an
 //! exactness report) → [`run`] (fork, restrict, exec, wait).
 
+pub mod compile;
 pub mod diag;
 pub mod parse;
+pub mod policy;
+pub mod resolve;
 pub mod source;

@@ -1,0 +1,80 @@
+//! What each access word of the language means in Landlock rights (docs/language.md).
+
+use crate::parse::ast::AccessWord;
+use llrun_kernel::FsAccess;
+
+/// `create`: every way to make a new entry, plus `refer` so that files can be moved in.
+const CREATE: FsAccess = FsAccess::MAKE_REG
+    .union(FsAccess::MAKE_DIR)
+    .union(FsAccess::MAKE_SYM)
+    .union(FsAccess::MAKE_SOCK)
+    .union(FsAccess::MAKE_FIFO)
+    .union(FsAccess::REFER);
+
+const READ: FsAccess = FsAccess::READ_FILE.union(FsAccess::READ_DIR);
+const DELETE: FsAccess = FsAccess::REMOVE_FILE.union(FsAccess::REMOVE_DIR);
+const RW: FsAccess = READ.union(FsAccess::WRITE_FILE).union(CREATE).union(DELETE).union(FsAccess::TRUNCATE);
+
+/// The Landlock rights of one access word.
+pub fn rights(word: AccessWord) -> FsAccess {
+    match word {
+        AccessWord::Read => READ,
+        AccessWord::List => FsAccess::READ_DIR,
+        AccessWord::Write => FsAccess::WRITE_FILE,
+        AccessWord::Exec => FsAccess::EXECUTE,
+        AccessWord::Create => CREATE,
+        AccessWord::Delete => DELETE,
+        AccessWord::Truncate => FsAccess::TRUNCATE,
+        AccessWord::Ioctl => FsAccess::IOCTL_DEV,
+        AccessWord::Rw => RW,
+        AccessWord::All => FsAccess::all(),
+        AccessWord::Raw(bits) => FsAccess::from_bits_truncate(bits),
+    }
+}
+
+/// The profile-language name of one right (`fs.read_file`).
+pub fn raw_name(right: FsAccess) -> String {
+    right.names().map(|n| format!("fs.{}", n.to_lowercase())).collect::<Vec<_>>().join(",")
+}
+
+/// A short human description of a set of rights, using the access words where they fit exactly.
+pub fn describe(set: FsAccess) -> String {
+    if set == FsAccess::all() {
+        return "all".into();
+    }
+    let mut rest = set;
+    let mut words = Vec::new();
+    for (word, bits) in [
+        ("rw", RW),
+        ("read", READ),
+        ("create", CREATE),
+        ("delete", DELETE),
+        ("list", FsAccess::READ_DIR),
+        ("write", FsAccess::WRITE_FILE),
+        ("exec", FsAccess::EXECUTE),
+        ("truncate", FsAccess::TRUNCATE),
+        ("ioctl", FsAccess::IOCTL_DEV),
+    ] {
+        if rest.contains(bits) && !bits.is_empty() {
+            words.push(word.to_string());
+            rest.remove(bits);
+        }
+    }
+    if !rest.is_empty() {
+        words.push(raw_name(rest));
+    }
+    if words.is_empty() { "nothing".into() } else { words.join(",") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_sets_with_words() {
+        assert_eq!(describe(rights(AccessWord::Rw)), "rw");
+        assert_eq!(describe(READ | FsAccess::EXECUTE), "read,exec");
+        assert_eq!(describe(FsAccess::MAKE_REG), "fs.make_reg");
+        assert_eq!(describe(FsAccess::all()), "all");
+    }
+}

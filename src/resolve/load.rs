@@ -1,0 +1,55 @@
+//! Reading one profile file, refusing what is not a profile before the parser sees it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+/// Largest profile file accepted; a bigger one is a mistake, not a profile.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// Why a file could not be read as a profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    #[error("does not exist")]
+    Missing,
+    #[error("is a directory, not a profile")]
+    Directory,
+    #[error("cannot be read: {0}")]
+    Io(String),
+    #[error("is larger than {} MiB", MAX_FILE_BYTES >> 20)]
+    TooLarge,
+    #[error("is not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+}
+
+impl LoadError {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            LoadError::Missing => "check the name; `include?` makes a missing file fine",
+            LoadError::Directory => "name a `.llp` file, not a directory",
+            LoadError::Io(_) => "check the file's permissions",
+            LoadError::TooLarge => "split it into files joined with `include`",
+            LoadError::NotUtf8(_) => "profiles are UTF-8 text; is this the right file?",
+        }
+    }
+}
+
+/// Reads `path` as profile text.
+pub fn read_profile(path: &Path) -> Result<Arc<str>, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::Missing,
+        _ => LoadError::Io(e.to_string()),
+    })?;
+    if meta.is_dir() {
+        return Err(LoadError::Directory);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge);
+    }
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8(e.utf8_error().valid_up_to()))?;
+    Ok(Arc::from(text))
+}

@@ -1,0 +1,162 @@
+//! Stage 2: parsed files → one flat [`Layer`] per `--profile`.
+//!
+//! Resolution inlines includes (with cycle and depth checks), expands variables, decides
+//! conditionals, and turns access words and patterns into their final form. Everything that can
+//! be wrong with a profile is found here or in the parser, so the compiler never sees an invalid
+//! policy.
+
+pub mod context;
+mod expand;
+pub mod load;
+mod statements;
+
+pub use context::{Context, SearchPath};
+pub use expand::Vars;
+
+use crate::diag::Diagnostic;
+use crate::parse;
+use crate::policy::Layer;
+use crate::source::{FileId, SourceMap, Span};
+use load::LoadError;
+use std::path::{Path, PathBuf};
+
+/// Includes nest at most this deep.
+pub const MAX_INCLUDE_DEPTH: usize = 40;
+/// At most this many files are read for one layer (guards against include explosions).
+pub const MAX_FILES: usize = 2000;
+
+/// Why a profile could not be resolved.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProfileError {
+    /// An error at a place in a profile.
+    #[error("{}", .0.message)]
+    At(Diagnostic),
+    /// A `--profile NAME` that is not on the search path.
+    #[error("profile `{name}` not found")]
+    NotFound { name: String, searched: Vec<PathBuf> },
+    /// A top-level profile file that cannot be read.
+    #[error("{}: {err}", path.display())]
+    File { path: PathBuf, err: LoadError },
+}
+
+impl From<Diagnostic> for ProfileError {
+    fn from(d: Diagnostic) -> Self {
+        ProfileError::At(d)
+    }
+}
+
+impl ProfileError {
+    /// The error as the user sees it, with location, hint and include chain.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        match self {
+            ProfileError::At(d) => d.render(sources),
+            ProfileError::NotFound { name, searched } => {
+                let list: Vec<String> = searched.iter().map(|p| format!("  {}", p.display())).collect();
+                format!(
+                    "llrun: error: profile `{name}` not found; looked for:\n{}\n  = hint: give a path (`--profile ./{name}.llp`) or put `{}` in one of those directories (LLRUN_PROFILE_PATH adds more)\n",
+                    list.join("\n"),
+                    SearchPath::file_name(name)
+                )
+            }
+            ProfileError::File { path, err } => {
+                format!("{}: error: this profile {err}\n  = hint: {}\n", path.display(), err.hint())
+            }
+        }
+    }
+}
+
+/// Finds the file for `--profile VALUE`: a path if it contains `/` or ends in `.llp`, else a
+/// name on the search path.
+pub fn locate(value: &str, search: &SearchPath) -> Result<PathBuf, ProfileError> {
+    if value.contains('/') || value.ends_with(".llp") {
+        return Ok(PathBuf::from(value));
+    }
+    search.find(value).map_err(|searched| ProfileError::NotFound { name: value.to_string(), searched })
+}
+
+/// Resolves one layer from its top file.
+pub fn resolve_layer(name: &str, path: &Path, ctx: &Context, sources: &mut SourceMap) -> Result<Layer, ProfileError> {
+    let text = load::read_profile(path).map_err(|err| ProfileError::File { path: path.to_path_buf(), err })?;
+    let file = sources.add(path.to_path_buf(), text, None);
+    let mut vars = Vars::new(&ctx.builtins);
+    vars.set("PROFILE", profile_name(path));
+    let mut r = Resolver { ctx, sources, layer: Layer::default(), vars, stack: Vec::new(), dirs: Vec::new(), files_read: 0 };
+    r.layer.name = name.to_string();
+    r.layer.path = path.to_path_buf();
+    r.file(file, path)?;
+    Ok(r.layer)
+}
+
+/// `firefox` for `/usr/share/llrun/profiles/firefox.llp`.
+fn profile_name(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The walk over one layer's include graph.
+struct Resolver<'a> {
+    ctx: &'a Context,
+    sources: &'a mut SourceMap,
+    layer: Layer,
+    vars: Vars,
+    /// Canonical paths of the files being read, outermost first, for cycle detection.
+    stack: Vec<PathBuf>,
+    /// Directories of the files being read, as named, for relative includes.
+    dirs: Vec<PathBuf>,
+    files_read: usize,
+}
+
+impl Resolver<'_> {
+    /// Parses and resolves one loaded file.
+    fn file(&mut self, file: FileId, path: &Path) -> Result<(), ProfileError> {
+        self.files_read += 1;
+        self.layer.files.push(path.to_path_buf());
+        let parsed = parse::parse(self.sources, file)?;
+        self.stack.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+        let dir = std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(|| "/".into());
+        let old_dir = self.vars.get("PROFILE_DIR").map(str::to_string);
+        self.vars.set("PROFILE_DIR", dir.to_string_lossy().into_owned());
+        self.dirs.push(dir);
+        let result = self.stmts(&parsed.stmts);
+        if let Some(d) = old_dir {
+            self.vars.set("PROFILE_DIR", d);
+        }
+        self.dirs.pop();
+        self.stack.pop();
+        result
+    }
+
+    /// Reads an included file, checking depth, cycles and the file itself.
+    fn include(&mut self, path: PathBuf, optional: bool, span: Span) -> Result<(), ProfileError> {
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            return Err(Diagnostic::new(span, format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"))
+                .with_hint("an include chain this deep is almost certainly a mistake; flatten it")
+                .into());
+        }
+        if self.files_read >= MAX_FILES {
+            return Err(Diagnostic::new(span, format!("more than {MAX_FILES} files included"))
+                .with_hint("a file is probably included from many places; include it once")
+                .into());
+        }
+        let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(at) = self.stack.iter().position(|p| *p == canonical) {
+            let mut cycle: Vec<String> = self.stack[at..].iter().map(|p| p.display().to_string()).collect();
+            cycle.push(canonical.display().to_string());
+            return Err(Diagnostic::new(span, format!("include cycle: {}", cycle.join(" → ")))
+                .with_hint("remove one of these includes")
+                .into());
+        }
+        match load::read_profile(&path) {
+            Ok(text) => {
+                let file = self.sources.add(path.clone(), text, Some(span));
+                self.file(file, &path)
+            }
+            Err(LoadError::Missing) if optional => {
+                self.layer.files.push(path);
+                Ok(())
+            }
+            Err(err) => Err(Diagnostic::new(span, format!("cannot include `{}`: it {err}", path.display()))
+                .with_hint(err.hint())
+                .into()),
+        }
+    }
+}
