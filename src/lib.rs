@@ -5,9 +5,12 @@
 //! policy per layer) → [`compile`] (policy → Landlock rulesets, a supervised layer, and an
 //! exactness report) → [`run`] (fork, restrict, exec, wait).
 
+pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod error;
 pub mod parse;
 pub mod policy;
+pub mod profiles;
 pub mod resolve;
 pub mod source;

@@ -32,6 +32,44 @@ pub fn rights(word: AccessWord) -> FsAccess {
     }
 }
 
+/// The access words and their meaning, for parsing and for "did you mean".
+pub const WORDS: &[(&str, AccessWord)] = &[
+    ("read", AccessWord::Read),
+    ("list", AccessWord::List),
+    ("write", AccessWord::Write),
+    ("exec", AccessWord::Exec),
+    ("create", AccessWord::Create),
+    ("delete", AccessWord::Delete),
+    ("truncate", AccessWord::Truncate),
+    ("ioctl", AccessWord::Ioctl),
+    ("rw", AccessWord::Rw),
+    ("all", AccessWord::All),
+];
+
+/// One access word or raw `fs.NAME` right.
+pub fn word(text: &str) -> Option<AccessWord> {
+    if let Some(raw) = text.strip_prefix("fs.") {
+        return FsAccess::from_name(&raw.to_uppercase()).filter(|_| raw == raw.to_lowercase()).map(|b| AccessWord::Raw(b.bits()));
+    }
+    WORDS.iter().find(|(w, _)| *w == text).map(|(_, a)| *a)
+}
+
+/// A comma-separated list of access words (`read,exec`), as `--access` takes it.
+pub fn parse_list(text: &str) -> Result<FsAccess, String> {
+    let mut out = FsAccess::empty();
+    for w in text.split(',') {
+        match word(w) {
+            Some(a) => out |= rights(a),
+            None => {
+                let names: Vec<String> = WORDS.iter().map(|(w, _)| w.to_string()).chain(FsAccess::all().names().map(|n| format!("fs.{}", n.to_lowercase()))).collect();
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                return Err(format!("unknown access `{w}`; {}", crate::diag::suggestion(w, &refs)));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The profile-language name of one right (`fs.read_file`).
 pub fn raw_name(right: FsAccess) -> String {
     right.names().map(|n| format!("fs.{}", n.to_lowercase())).collect::<Vec<_>>().join(",")

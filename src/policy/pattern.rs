@@ -251,6 +251,27 @@ impl fmt::Display for Pattern {
     }
 }
 
+/// An absolute path with symlinks resolved as far as it exists; the rest is kept as written.
+/// Patterns and `explain` both go through this, so that they compare the same names.
+pub fn canonical(prefix: &str) -> String {
+    let mut head = std::path::PathBuf::from(prefix);
+    let mut tail: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&head) {
+            let mut out = real;
+            out.extend(tail.iter().rev());
+            return out.to_string_lossy().into_owned();
+        }
+        match (head.file_name().map(|n| n.to_os_string()), head.parent()) {
+            (Some(name), Some(parent)) => {
+                tail.push(name);
+                head = parent.to_path_buf();
+            }
+            _ => return prefix.to_string(),
+        }
+    }
+}
+
 /// The non-empty components of an absolute path (`//a/b/` → `a`, `b`).
 pub fn split_plain(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())

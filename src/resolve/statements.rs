@@ -122,7 +122,7 @@ impl Resolver<'_> {
                 .with_hint("Landlock rules attach to inodes when llrun starts; allow `/proc` (or a narrower glob such as `/proc/*/status`) instead")
                 .into());
         }
-        let canonical = canonical_prefix(&prefix);
+        let canonical = crate::policy::pattern::canonical(&prefix);
         Ok(if canonical == prefix { pattern } else { pattern.with_literal_prefix(&canonical) })
     }
 }
@@ -146,26 +146,6 @@ fn pattern_error(e: PatternError, word: &Word, text: &str) -> Diagnostic {
 fn is_proc_self(prefix: &str) -> bool {
     let own = format!("/proc/{}", std::process::id());
     ["/proc/self", "/proc/thread-self", own.as_str()].iter().any(|p| prefix == *p || prefix.starts_with(&format!("{p}/")))
-}
-
-/// The literal prefix with symlinks resolved as far as it exists; the rest is kept as written.
-fn canonical_prefix(prefix: &str) -> String {
-    let mut head = PathBuf::from(prefix);
-    let mut tail: Vec<std::ffi::OsString> = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(&head) {
-            let mut out = real;
-            out.extend(tail.iter().rev());
-            return out.to_string_lossy().into_owned();
-        }
-        match (head.file_name().map(|n| n.to_os_string()), head.parent()) {
-            (Some(name), Some(parent)) => {
-                tail.push(name);
-                head = parent.to_path_buf();
-            }
-            _ => return prefix.to_string(),
-        }
-    }
 }
 
 fn compare(op: CmpOp, have: u32, want: u32) -> bool {

@@ -1,0 +1,133 @@
+//! `llrun explain PATH`: what the profile decides for a path, which rule decided it, and how the
+//! kernel enforces it. The last part is computed from the compiled rulesets, not from the
+//! profile, so that explain tells what the kernel will actually do.
+
+use crate::compile::CompiledLayer;
+use crate::compile::support::fs_abi;
+use crate::parse::ast::RuleKind;
+use crate::policy::Layer;
+use crate::policy::access::raw_name;
+use crate::source::SourceMap;
+use llrun_kernel::FsAccess;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// How the kernel treats one (right, path) in one layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Enforcement {
+    /// A Landlock rule on this path or an ancestor grants it.
+    Rule { path: String },
+    /// No Landlock rule grants it (the default deny, or a carve).
+    NotGranted,
+    /// The profile allows it but the kernel will deny it (a carve or a missing path).
+    Narrowed,
+    /// An `ask`: only the supervisor could grant it.
+    Supervisor,
+    /// This kernel cannot restrict the right at all.
+    Unenforceable { needs_abi: u32 },
+    /// The kernel would grant what the profile denies. Never expected: a compiler bug.
+    Widened { path: String },
+}
+
+/// One line of the explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub layer: usize,
+    pub right: String,
+    pub decision: &'static str,
+    /// `file:line` of the deciding rule, or `None` for the default deny.
+    pub rule: Option<String>,
+    pub enforcement: Enforcement,
+    /// Whether the kernel lets the access happen in this layer.
+    pub kernel_allows: bool,
+}
+
+/// Explains every right in `rights` for `path` (absolute, symlinks resolved).
+pub fn explain(path: &str, rights: FsAccess, layers: &[Layer], compiled: &[CompiledLayer], sources: &SourceMap) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for (i, (layer, c)) in layers.iter().zip(compiled).enumerate() {
+        for right in rights.iter() {
+            let d = layer.decide(right, path);
+            let enforcement = enforcement(path, right, d.kind, c);
+            let kernel_allows = match &enforcement {
+                Enforcement::Rule { .. } | Enforcement::Widened { .. } | Enforcement::Unenforceable { .. } => true,
+                _ => false,
+            };
+            out.push(Entry {
+                layer: i + 1,
+                right: raw_name(right),
+                decision: kind_word(d.kind),
+                rule: d.rule.map(|r| sources.file_line(r.span)),
+                enforcement,
+                kernel_allows,
+            });
+        }
+    }
+    out
+}
+
+fn kind_word(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Allow => "allow",
+        RuleKind::Ask => "ask",
+        RuleKind::Deny => "deny",
+    }
+}
+
+fn enforcement(path: &str, right: FsAccess, kind: RuleKind, c: &CompiledLayer) -> Enforcement {
+    if !c.plan.handled_fs.contains(right) {
+        return Enforcement::Unenforceable { needs_abi: fs_abi(right) };
+    }
+    let granting = c.plan.path_rules.iter().find(|r| r.access.contains(right) && beneath(path, &r.path.to_string_lossy()));
+    match (kind, granting) {
+        (RuleKind::Allow, Some(r)) => Enforcement::Rule { path: r.path.to_string_lossy().into_owned() },
+        (RuleKind::Allow, None) => Enforcement::Narrowed,
+        (_, Some(r)) => Enforcement::Widened { path: r.path.to_string_lossy().into_owned() },
+        (RuleKind::Ask, None) => Enforcement::Supervisor,
+        (RuleKind::Deny, None) => Enforcement::NotGranted,
+    }
+}
+
+/// The path as the kernel will see it: absolute, symlinks resolved as far as it exists.
+pub fn canonical(path: &std::path::Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    crate::policy::pattern::canonical(&abs.to_string_lossy())
+}
+
+/// Whether `path` is `root` or beneath it.
+fn beneath(path: &str, root: &str) -> bool {
+    root == "/" || path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The explanation as text.
+pub fn render(path: &str, entries: &[Entry], layers: &[Layer]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{path}");
+    for (i, layer) in layers.iter().enumerate() {
+        let _ = writeln!(out, "  layer {}: {} ({})", i + 1, layer.name, layer.path.display());
+        for e in entries.iter().filter(|e| e.layer == i + 1) {
+            let rule = e.rule.clone().unwrap_or_else(|| "no rule matches (default deny)".into());
+            let _ = writeln!(out, "    {:<16} {:<5}  {}  — {}", e.right, e.decision, rule, describe(&e.enforcement));
+        }
+    }
+    let rights: std::collections::BTreeSet<&str> = entries.iter().map(|e| e.right.as_str()).collect();
+    let granted: Vec<&str> = rights.iter().copied().filter(|r| entries.iter().filter(|e| e.right == *r).all(|e| e.kernel_allows)).collect();
+    let _ = writeln!(
+        out,
+        "  kernel grants: {}",
+        if granted.is_empty() { "nothing of the above".to_string() } else { granted.join(", ") }
+    );
+    out
+}
+
+fn describe(e: &Enforcement) -> String {
+    match e {
+        Enforcement::Rule { path } => format!("granted by the Landlock rule on {path}"),
+        Enforcement::NotGranted => "denied by Landlock: no rule grants it".into(),
+        Enforcement::Narrowed => "NARROWED: the profile allows it but the kernel denies it (a carve, or the path did not exist at start; see `llrun compile`)".into(),
+        Enforcement::Supervisor => "ask: needs the supervisor, which this version does not run, so it is denied".into(),
+        Enforcement::Unenforceable { needs_abi } => format!("NOT ENFORCED: this kernel cannot restrict it (needs Landlock ABI {needs_abi})"),
+        Enforcement::Widened { path } => format!("BUG: the Landlock rule on {path} grants what the profile denies; please report this"),
+    }
+}

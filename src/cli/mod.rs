@@ -1,0 +1,154 @@
+//! The command line: `llrun [OPTIONS] [--] CMD [ARGS…]` and the tools `check`, `compile`,
+//! `explain`.
+
+pub mod check;
+pub mod explain;
+pub mod inspect;
+pub mod run;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "llrun",
+    version,
+    about = "Run a program inside the Landlock sandbox its profile describes",
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit status: the command's own; 125 if llrun fails (including any profile error, before \
+anything runs); 126 if the command cannot be executed; 127 if it is not found.\n\
+To run a program named like a subcommand, put `--` before it: `llrun -- check`.\n\
+See llrun(1) and llp(5)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub tool: Option<Tool>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options that pick and interpret profiles.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArgs {
+    /// A profile name (searched on the profile path) or file; repeat to stack layers, each of
+    /// which must allow an access
+    #[arg(short = 'p', long = "profile", value_name = "NAME|PATH")]
+    pub profiles: Vec<String>,
+    /// Override the profiles' `compat`: refuse to run (strict) or run and report (best-effort)
+    /// when the kernel cannot enforce something
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub compat: Option<CompatArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CompatArg {
+    Strict,
+    BestEffort,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum TtyArg {
+    /// A new pseudo-terminal when stdin is a terminal
+    #[default]
+    Auto,
+    /// Always a new pseudo-terminal
+    Pty,
+    /// Keep llrun's standard streams (keystroke injection is still blocked)
+    Inherit,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Print the Landlock ABI, the mechanisms chosen and the exactness report
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Do not print the one-line note about narrowed accesses
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// How the program gets its terminal
+    #[arg(long, value_enum, default_value_t)]
+    pub tty: TtyArg,
+    /// The program to run and its arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Tool {
+    /// Check profile files; exit 0 if all are valid, 1 otherwise
+    Check {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the Landlock rulesets the profiles compile to, one rule a line, and the exactness
+    /// report
+    Compile {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Pick the profile as running COMMAND would (when no --profile is given)
+        #[arg(value_name = "COMMAND")]
+        command: Option<OsString>,
+    },
+    /// Explain the decision for a path: the deciding rule and how it is enforced
+    Explain {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Only these accesses (comma-separated access words, e.g. `read,write`)
+        #[arg(long, value_name = "ACCESS")]
+        access: Option<String>,
+        /// Pick the profile as running COMMAND would (when no --profile is given)
+        #[arg(long, value_name = "COMMAND")]
+        command: Option<OsString>,
+        /// The path to explain
+        path: PathBuf,
+    },
+}
+
+/// Runs what the command line asks for and returns llrun's exit code.
+pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
+    let abi = llrun_kernel::landlock::probe_abi();
+    let ctx = crate::resolve::Context::from_process(abi);
+    match cli.tool {
+        None => run::run(&cli.run, &ctx),
+        Some(Tool::Check { files }) => Ok(if check::check(&files, &ctx) { 0 } else { 1 }),
+        Some(Tool::Compile { profile, command }) => {
+            let (loaded, compiled) = load_and_compile(&profile, command.as_deref(), &ctx)?;
+            print!("{}", inspect::render(&loaded.layers, &compiled, &loaded.sources, abi));
+            Ok(0)
+        }
+        Some(Tool::Explain { profile, access, command, path }) => explain_cmd(&profile, access.as_deref(), command.as_deref(), &path, &ctx),
+    }
+}
+
+fn load_and_compile(
+    profile: &ProfileArgs,
+    command: Option<&std::ffi::OsStr>,
+    ctx: &crate::resolve::Context,
+) -> Result<(crate::profiles::Loaded, Vec<crate::compile::CompiledLayer>), crate::error::Error> {
+    let loaded = crate::profiles::load(&profile.profiles, command, ctx)?;
+    let kernel = crate::compile::support::Kernel { abi: ctx.abi };
+    let compiled = crate::profiles::compile(&loaded, &kernel, run::compat(profile.compat))?;
+    Ok((loaded, compiled))
+}
+
+fn explain_cmd(
+    profile: &ProfileArgs,
+    access: Option<&str>,
+    command: Option<&std::ffi::OsStr>,
+    path: &std::path::Path,
+    ctx: &crate::resolve::Context,
+) -> Result<i32, crate::error::Error> {
+    let (loaded, compiled) = load_and_compile(profile, command, ctx)?;
+    let rights = match access {
+        None => llrun_kernel::FsAccess::all(),
+        Some(words) => crate::policy::access::parse_list(words).map_err(crate::error::Error::Usage)?,
+    };
+    let path = explain::canonical(path);
+    let entries = explain::explain(&path, rights, &loaded.layers, &compiled, &loaded.sources);
+    print!("{}", explain::render(&path, &entries, &loaded.layers));
+    Ok(0)
+}
