@@ -1,0 +1,144 @@
+//! Start-up and compile benchmarks. Prints ratios against baselines measured in the same run.
+//!
+//! `cargo bench --bench startup` (release build). No assertions: this machine is noisy, so the
+//! numbers are for reading, not for failing a build.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 400;
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = write_150_rule_profile(dir.path());
+    let llrun = env!("CARGO_BIN_EXE_llrun");
+    let rules = count_rules(&profile);
+
+    println!("# start-up: {RUNS} runs each, median wall time per run");
+    let native = median(|| cmd("/bin/true", &[]));
+    println!("native /bin/true                      {:>9.3} ms  1.00x", ms(native));
+    let p = profile.to_string_lossy().into_owned();
+    let ours = median(|| cmd(llrun, &["-q", "-p", &p, "/bin/true"]));
+    println!("llrun ({rules} rules, includes, globs, carve) {:>9.3} ms  {:.2}x", ms(ours), ratio(ours, native));
+    for (name, program, args) in peers() {
+        if Path::new(program).exists() {
+            let t = median(|| cmd(program, &args));
+            println!("{name:<37} {:>9.3} ms  {:.2}x", ms(t), ratio(t, native));
+        }
+    }
+
+    println!("\n# compile: parse + resolve + compile a 10,000-rule profile (in process)");
+    let big = write_big_profile(dir.path(), 10_000);
+    let ctx = llrun::resolve::Context::from_process(llrun_kernel::landlock::probe_abi());
+    let kernel = llrun::compile::support::Kernel { abi: ctx.abi };
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let t = Instant::now();
+        let loaded = llrun::profiles::load(&[big.to_string_lossy().into_owned()], None, &ctx).expect("load");
+        let compiled = llrun::profiles::compile(&loaded, &kernel, None).expect("compile");
+        std::hint::black_box(&compiled);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!("10,000 rules                          {:>9.3} ms (median of 15; target < 50 ms)", ms(times[times.len() / 2]));
+}
+
+fn peers() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    vec![
+        ("bwrap --ro-bind / / /bin/true", "/usr/bin/bwrap", vec!["--ro-bind", "/", "/", "/bin/true"]),
+        ("firejail --noprofile /bin/true", "/usr/bin/firejail", vec!["--quiet", "--noprofile", "/bin/true"]),
+    ]
+}
+
+fn cmd(program: &str, args: &[&str]) -> Duration {
+    let t = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
+    let e = t.elapsed();
+    assert!(status.success(), "{program} {args:?} failed: {status}");
+    e
+}
+
+fn median(mut f: impl FnMut() -> Duration) -> Duration {
+    for _ in 0..20 {
+        f();
+    }
+    let mut v: Vec<Duration> = (0..RUNS).map(|_| f()).collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+fn count_rules(profile: &Path) -> usize {
+    let dir = profile.parent().unwrap();
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "llp") && !e.path().ends_with("big.llp"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap().lines().filter(|l| l.starts_with("allow") || l.starts_with("deny")).count())
+        .sum()
+}
+
+/// A realistic profile of about 150 rules: a base include, a fonts-like include with globs,
+/// per-directory rules over /usr/share, and a deny carved out of an allowed home.
+fn write_150_rule_profile(dir: &Path) -> PathBuf {
+    let home = dir.join("home");
+    for d in ["docs", "music", "src", ".ssh", ".gnupg", ".config/app"] {
+        std::fs::create_dir_all(home.join(d)).unwrap();
+    }
+    std::fs::write(
+        dir.join("base.llp"),
+        "allow read,exec /usr /bin /sbin /lib\nif exists /lib64 {\n  allow read,exec /lib64\n}\nallow read /etc /proc\nallow rw /dev/null /dev/zero\nallow read /dev/urandom\ndeny read /etc/shadow /etc/gshadow\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("fonts.llp"), "allow read /usr/share/fonts/** /etc/fonts\nallow read /usr/lib/*/libfont*\ndeny write /usr/share/fonts/**/*.cache\n")
+        .unwrap();
+    let mut text = String::from("include \"base.llp\"\ninclude \"fonts.llp\"\n");
+    let mut shares: Vec<String> = std::fs::read_dir("/usr/share")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .collect();
+    shares.sort();
+    for s in shares.iter().take(120) {
+        text.push_str(&format!("allow read \"{s}\"\n"));
+    }
+    let h = home.display();
+    text.push_str(&format!("allow read {h}\ndeny all {h}/.ssh {h}/.gnupg\nallow rw {h}/docs\ndeny write {h}/docs/*.pdf\n"));
+    text.push_str("allow rw /tmp\nallow connect tcp 80,443\n");
+    for i in 0..10 {
+        text.push_str(&format!("allow read {h}/.config/app/file{i}.conf\n"));
+    }
+    let p = dir.join("bench.llp");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// A profile of `n` rules over paths that mostly do not exist (parse + resolve + compile cost).
+fn write_big_profile(dir: &Path, n: usize) -> PathBuf {
+    let mut text = String::from("allow read,exec /usr\n");
+    for i in 0..n - 1 {
+        match i % 4 {
+            0 => text.push_str(&format!("allow read /opt/bench/d{}/f{i}\n", i % 100)),
+            1 => text.push_str(&format!("deny write /srv/bench/{i}/*.key\n")),
+            2 => text.push_str(&format!("allow rw \"/var/bench/with space/{i}\"\n")),
+            _ => text.push_str(&format!("allow connect tcp {}\n", 1024 + i)),
+        }
+    }
+    let p = dir.join("big.llp");
+    std::fs::write(&p, text).unwrap();
+    p
+}
