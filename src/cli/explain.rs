@@ -50,10 +50,8 @@ pub fn explain(path: &str, rights: FsAccess, layers: &[Layer], compiled: &[Compi
         for right in rights.iter() {
             let d = layer.decide(right, path);
             let enforcement = enforcement(path, right, d.kind, c);
-            let kernel_allows = match &enforcement {
-                Enforcement::Rule { .. } | Enforcement::Widened { .. } | Enforcement::Unenforceable { .. } => true,
-                _ => false,
-            };
+            let kernel_allows =
+                matches!(enforcement, Enforcement::Rule { .. } | Enforcement::Widened { .. } | Enforcement::Unenforceable { .. });
             out.push(Entry {
                 layer: i + 1,
                 right: raw_name(right),

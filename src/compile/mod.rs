@@ -69,3 +69,6 @@ pub fn compile(layer: &Layer, kernel: &Kernel, compat: Option<Compat>) -> Result
     Ok(CompiledLayer { plan, narrowed: carved.narrowed, unenforced: missing, has_asks, compat })
 }
 
+
+#[cfg(test)]
+mod tests;

@@ -84,6 +84,9 @@ impl Pattern {
                         components.push(Component::AnyDepth);
                     }
                 }
+                _ if part.contains("**") => {
+                    return Err(PatternError::BadGlob { component: part.to_string(), reason: "`**` must be a whole component, as in `/a/**/b`".into() });
+                }
                 _ if has_glob_chars(part) => components.push(Component::Glob(Box::new(compile_glob(part)?))),
                 _ => components.push(Component::Literal(unescape(part))),
             }
