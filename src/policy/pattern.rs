@@ -256,22 +256,55 @@ impl fmt::Display for Pattern {
 
 /// An absolute path with symlinks resolved as far as it exists; the rest is kept as written.
 /// Patterns and `explain` both go through this, so that they compare the same names.
-pub fn canonical(prefix: &str) -> String {
-    let mut head = std::path::PathBuf::from(prefix);
-    let mut tail: Vec<std::ffi::OsString> = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(&head) {
-            let mut out = real;
-            out.extend(tail.iter().rev());
-            return out.to_string_lossy().into_owned();
-        }
-        match (head.file_name().map(|n| n.to_os_string()), head.parent()) {
-            (Some(name), Some(parent)) => {
-                tail.push(name);
-                head = parent.to_path_buf();
+pub fn canonical(path: &str) -> String {
+    Canonicalizer::default().canonical(path)
+}
+
+/// Resolves symlinks in absolute paths, remembering every prefix it has seen. Profiles name many
+/// paths under the same few directories, so with the cache each new path costs one `lstat`
+/// instead of one per component: this is on the start-up path of every run.
+#[derive(Debug, Default)]
+pub struct Canonicalizer {
+    /// Written prefix → canonical prefix, or `None` when it does not exist.
+    seen: std::collections::HashMap<String, Option<String>>,
+}
+
+impl Canonicalizer {
+    pub fn canonical(&mut self, path: &str) -> String {
+        let mut written = String::new();
+        let mut real = String::new();
+        let mut parts = split_plain(path);
+        for name in parts.by_ref() {
+            written.push('/');
+            written.push_str(name);
+            let resolved = match self.seen.get(&written) {
+                Some(r) => r.clone(),
+                None => {
+                    let candidate = format!("{real}/{name}");
+                    let r = match std::fs::symlink_metadata(&candidate) {
+                        Err(_) => None,
+                        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&candidate).ok().map(|p| p.to_string_lossy().into_owned()),
+                        Ok(_) => Some(candidate),
+                    };
+                    self.seen.insert(written.clone(), r.clone());
+                    r
+                }
+            };
+            match resolved {
+                Some(r) => real = r,
+                None => {
+                    // Missing from here on: keep the rest as written.
+                    real.push('/');
+                    real.push_str(name);
+                    for rest in parts.by_ref() {
+                        real.push('/');
+                        real.push_str(rest);
+                    }
+                    break;
+                }
             }
-            _ => return prefix.to_string(),
         }
+        if real.is_empty() { "/".into() } else { real }
     }
 }
 
@@ -390,6 +423,19 @@ mod tests {
         assert!(matches!(Pattern::parse("/a/../b"), Err(PatternError::DotComponent(..))));
         assert!(matches!(Pattern::parse("/a/{b/c,d}"), Err(PatternError::SlashInAlternatives(_))));
         assert!(Pattern::parse("/a/b**").is_err());
+    }
+
+    #[test]
+    fn canonical_resolves_symlinks_in_the_existing_prefix() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("real/sub")).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
+        let r = root.display();
+        let mut c = Canonicalizer::default();
+        assert_eq!(c.canonical(&format!("{r}/link/sub/missing/x")), format!("{r}/real/sub/missing/x"));
+        assert_eq!(c.canonical(&format!("{r}/link")), format!("{r}/real"));
+        assert_eq!(c.canonical("/"), "/");
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn resolve_layer(name: &str, path: &Path, ctx: &Context, sources: &mut Sourc
     let file = sources.add(path.to_path_buf(), text, None);
     let mut vars = Vars::new(&ctx.builtins);
     vars.set("PROFILE", profile_name(path));
-    let mut r = Resolver { ctx, sources, layer: Layer::default(), vars, stack: Vec::new(), dirs: Vec::new(), files_read: 0 };
+    let mut r = Resolver { ctx, sources, layer: Layer::default(), vars, stack: Vec::new(), dirs: Vec::new(), files_read: 0, paths: Default::default() };
     r.layer.name = name.to_string();
     r.layer.path = path.to_path_buf();
     r.file(file, path)?;
@@ -103,6 +103,7 @@ struct Resolver<'a> {
     /// Directories of the files being read, as named, for relative includes.
     dirs: Vec<PathBuf>,
     files_read: usize,
+    paths: crate::policy::pattern::Canonicalizer,
 }
 
 impl Resolver<'_> {

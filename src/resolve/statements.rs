@@ -113,7 +113,7 @@ impl Resolver<'_> {
     }
 
     /// Expands and checks one pattern, and resolves symlinks in its literal prefix.
-    fn pattern(&self, word: &Word) -> Result<Pattern, ProfileError> {
+    fn pattern(&mut self, word: &Word) -> Result<Pattern, ProfileError> {
         let text = self.vars.expand_path(word, self.sources)?;
         let pattern = Pattern::parse(&text).map_err(|e| pattern_error(e, word, &text))?;
         let prefix = pattern.literal_prefix();
@@ -122,7 +122,7 @@ impl Resolver<'_> {
                 .with_hint("Landlock rules attach to inodes when llrun starts; allow `/proc` (or a narrower glob such as `/proc/*/status`) instead")
                 .into());
         }
-        let canonical = crate::policy::pattern::canonical(&prefix);
+        let canonical = self.paths.canonical(&prefix);
         Ok(if canonical == prefix { pattern } else { pattern.with_literal_prefix(&canonical) })
     }
 }
