@@ -110,7 +110,7 @@ pub enum Tool {
 
 /// Runs what the command line asks for and returns llrun's exit code.
 pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
-    let abi = llrun_kernel::landlock::probe_abi();
+    let abi = kernel_abi();
     let ctx = crate::resolve::Context::from_process(abi);
     match cli.tool {
         None => run::run(&cli.run, &ctx),
@@ -121,6 +121,17 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
             Ok(0)
         }
         Some(Tool::Explain { profile, access, command, path }) => explain_cmd(&profile, access.as_deref(), command.as_deref(), &path, &ctx),
+    }
+}
+
+/// The probed Landlock ABI, lowered by `LLRUN_ABI_CAP` if set. The cap can only pretend the
+/// kernel is older, never newer: it exists so that strict and best-effort behaviour on old
+/// kernels can be tested on a new one, and in strict mode it can only make llrun refuse more.
+fn kernel_abi() -> u32 {
+    let probed = llrun_kernel::landlock::probe_abi();
+    match std::env::var("LLRUN_ABI_CAP").ok().and_then(|v| v.parse::<u32>().ok()) {
+        Some(cap) => probed.min(cap),
+        None => probed,
     }
 }
 
