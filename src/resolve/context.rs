@@ -72,12 +72,17 @@ pub struct SearchPath {
 
 impl SearchPath {
     /// `$LLRUN_PROFILE_PATH`, then `$XDG_CONFIG_HOME/llrun/profiles`, `/etc/llrun/profiles`,
-    /// `/usr/share/llrun/profiles` (DESIGN.md §4).
+    /// `/usr/share/llrun/profiles` (DESIGN.md §4), and last, for a build that was never installed,
+    /// the `profiles/` directory of the source tree it was built from.
     pub fn from_env(var: Option<&OsString>, config_home: &str) -> SearchPath {
         let mut dirs: Vec<PathBuf> = var.map(|v| std::env::split_paths(v).filter(|p| p.is_absolute()).collect()).unwrap_or_default();
         dirs.push(Path::new(config_home).join("llrun/profiles"));
         dirs.push("/etc/llrun/profiles".into());
         dirs.push("/usr/share/llrun/profiles".into());
+        let source_tree = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
+        if source_tree.is_dir() {
+            dirs.push(source_tree.to_path_buf());
+        }
         SearchPath { dirs }
     }
 
