@@ -28,3 +28,184 @@ pub struct RulesetPlan {
     pub path_rules: Vec<PathRule>,
     pub port_rules: Vec<PortRule>,
 }
+
+use landlock::{
+    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, PathFdError, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, Scope,
+};
+use nix::errno::Errno;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+/// `LANDLOCK_CREATE_RULESET_VERSION` (include/uapi/linux/landlock.h, Linux 5.13): with a NULL
+/// attribute, `landlock_create_ruleset` returns the ABI version instead of a ruleset.
+const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1 << 0;
+
+/// The Landlock ABI version the running kernel offers, or 0 when Landlock is unavailable (not
+/// built in, not enabled in `lsm=`, or hidden by an outer seccomp filter).
+///
+/// Read straight from the kernel rather than through the `landlock` crate, which caps the number
+/// at the newest ABI it knows: the compiler must see what the kernel really offers.
+pub fn probe_abi() -> u32 {
+    // SAFETY: with a NULL attribute and size 0 the syscall reads no memory; it only reports the
+    // version (or fails with EOPNOTSUPP/ENOSYS).
+    let v = unsafe {
+        libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<libc::c_void>(), 0usize, LANDLOCK_CREATE_RULESET_VERSION)
+    };
+    u32::try_from(v).unwrap_or(0)
+}
+
+/// Why a ruleset could not be prepared. Every variant is either a bug in llrun (the plan asked
+/// for something the kernel does not offer) or a problem with one named path.
+#[derive(Debug, thiserror::Error)]
+pub enum LandlockError {
+    #[error(
+        "the kernel refused the Landlock ruleset ({reason})\n  = hint: this is a bug in llrun: the plan was checked against the kernel's ABI; please report it with `llrun compile` output"
+    )]
+    Ruleset { reason: String },
+    #[error("cannot open `{}` for its Landlock rule: {source}\n  = hint: check that llrun may access this path, or change the profile", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("the kernel refused the Landlock rule for `{}`: {reason}\n  = hint: this is a bug in llrun; please report it with `llrun compile` output", path.display())]
+    Rule { path: PathBuf, reason: String },
+    #[error("the kernel refused the Landlock rule for TCP port {port}: {reason}\n  = hint: this is a bug in llrun; please report it")]
+    Port { port: u16, reason: String },
+}
+
+/// One Landlock layer, built and held as a ruleset file descriptor.
+///
+/// Preparing happens in the parent, before anything is forked, so that every error (a missing
+/// path, a right the kernel does not know) surfaces while llrun can still explain it; the child
+/// then only has to make one syscall per layer between `fork` and `exec`. The descriptor is
+/// close-on-exec (the kernel creates ruleset fds so), so it never reaches the sandboxed program.
+#[derive(Debug)]
+pub struct PreparedRuleset {
+    /// `None` for a plan that restricts nothing: there is no ruleset to enforce.
+    fd: Option<OwnedFd>,
+    skipped: Vec<PathBuf>,
+}
+
+impl PreparedRuleset {
+    /// Creates the ruleset for exactly `plan.handled_fs`, `plan.handled_net` and `plan.scopes`,
+    /// then adds every rule.
+    ///
+    /// Every right is a hard requirement: the compiler has already reduced the plan to what this
+    /// kernel supports, so a refusal here is a bug to report, never a reason to enforce less. A
+    /// rule on a non-directory keeps only the rights that make sense on a file
+    /// ([`FsAccess::FILE`]). A rule path that no longer exists (it vanished since compiling) is
+    /// skipped and listed in [`PreparedRuleset::skipped`]: no rule means less access, never more.
+    pub fn prepare(plan: &RulesetPlan) -> Result<PreparedRuleset, LandlockError> {
+        if plan.handled_fs.is_empty() && plan.handled_net.is_empty() && plan.scopes.is_empty() {
+            return Ok(PreparedRuleset { fd: None, skipped: Vec::new() });
+        }
+        let mut ruleset = create(plan)?;
+        let mut skipped = Vec::new();
+        for rule in &plan.path_rules {
+            let present;
+            (ruleset, present) = add_path_rule(ruleset, rule)?;
+            if !present {
+                skipped.push(rule.path.clone());
+            }
+        }
+        for rule in &plan.port_rules {
+            let refused = |e: landlock::RulesetError| LandlockError::Port { port: rule.port, reason: e.to_string() };
+            ruleset = ruleset.add_rule(NetPort::new(rule.port, net_flags(rule.access).map_err(refused_bits)?)).map_err(refused)?;
+        }
+        let fd: Option<OwnedFd> = ruleset.into();
+        Ok(PreparedRuleset { fd, skipped })
+    }
+
+    /// Rule paths that did not exist any more when the ruleset was prepared.
+    pub fn skipped(&self) -> &[PathBuf] {
+        &self.skipped
+    }
+
+    /// Enforces this layer on the calling thread with `landlock_restrict_self`.
+    ///
+    /// Async-signal-safe (one syscall, no allocation), so it may run between `fork` and `exec`.
+    /// The caller must have set `no_new_privs` first (see [`crate::seccomp::set_no_new_privs`]),
+    /// or the kernel refuses with `EPERM` unless the caller has `CAP_SYS_ADMIN`.
+    pub fn restrict_self(&self) -> Result<(), Errno> {
+        match &self.fd {
+            Some(fd) => restrict_self_raw(fd.as_raw_fd()),
+            None => Ok(()),
+        }
+    }
+
+    /// The ruleset descriptor, for code that must run after `fork` without touching `self`.
+    pub(crate) fn raw_fd(&self) -> Option<RawFd> {
+        self.fd.as_ref().map(AsRawFd::as_raw_fd)
+    }
+}
+
+/// `landlock_restrict_self(fd, 0)`. Async-signal-safe.
+pub(crate) fn restrict_self_raw(fd: RawFd) -> Result<(), Errno> {
+    // SAFETY: a plain syscall with integer arguments; an invalid fd only makes it fail.
+    let r = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) };
+    Errno::result(r).map(drop)
+}
+
+/// Creates the kernel ruleset handling exactly what `plan` handles.
+fn create(plan: &RulesetPlan) -> Result<landlock::RulesetCreated, LandlockError> {
+    let refused = |e: landlock::RulesetError| LandlockError::Ruleset { reason: e.to_string() };
+    let mut ruleset = Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
+    if !plan.handled_fs.is_empty() {
+        ruleset = ruleset.handle_access(fs_flags(plan.handled_fs).map_err(refused_bits)?).map_err(refused)?;
+    }
+    if !plan.handled_net.is_empty() {
+        ruleset = ruleset.handle_access(net_flags(plan.handled_net).map_err(refused_bits)?).map_err(refused)?;
+    }
+    if !plan.scopes.is_empty() {
+        ruleset = ruleset.scope(scope_flags(plan.scopes).map_err(refused_bits)?).map_err(refused)?;
+    }
+    ruleset.create().map_err(refused)
+}
+
+/// Adds the rule for one path. Returns `false` with the ruleset unchanged when the path no longer
+/// exists.
+fn add_path_rule(ruleset: landlock::RulesetCreated, rule: &PathRule) -> Result<(landlock::RulesetCreated, bool), LandlockError> {
+    let fd = match PathFd::new(&rule.path) {
+        Ok(fd) => fd,
+        Err(PathFdError::OpenCall { source, .. }) if vanished(&source) => return Ok((ruleset, false)),
+        Err(PathFdError::OpenCall { source, .. }) => return Err(LandlockError::Open { path: rule.path.clone(), source }),
+        Err(e) => return Err(LandlockError::Open { path: rule.path.clone(), source: std::io::Error::other(e.to_string()) }),
+    };
+    let access = if is_dir(&fd, &rule.path)? { rule.access } else { rule.access & FsAccess::FILE };
+    if access.is_empty() {
+        // Only directory rights on a file: nothing the kernel could attach here.
+        return Ok((ruleset, true));
+    }
+    let refused = |e: landlock::RulesetError| LandlockError::Rule { path: rule.path.clone(), reason: e.to_string() };
+    let flags = fs_flags(access).map_err(refused_bits)?;
+    let ruleset = ruleset.add_rule(PathBeneath::new(fd, flags)).map_err(refused)?;
+    Ok((ruleset, true))
+}
+
+/// The path (or a directory on the way to it) is gone or was replaced by a file.
+fn vanished(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR))
+}
+
+fn is_dir(fd: &PathFd, path: &Path) -> Result<bool, LandlockError> {
+    let st = nix::sys::stat::fstat(fd).map_err(|e| LandlockError::Open { path: path.to_path_buf(), source: e.into() })?;
+    Ok(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
+}
+
+/// A right of ours that the `landlock` crate does not know: the crate is older than our types.
+#[derive(Debug)]
+struct UnknownBits(&'static str, u64);
+
+fn refused_bits(UnknownBits(kind, bits): UnknownBits) -> LandlockError {
+    LandlockError::Ruleset { reason: format!("the landlock crate does not know the {kind} rights {bits:#x}") }
+}
+
+fn fs_flags(a: FsAccess) -> Result<BitFlags<AccessFs>, UnknownBits> {
+    BitFlags::from_bits(a.bits()).map_err(|e| UnknownBits("file system", e.invalid_bits()))
+}
+
+fn net_flags(a: NetAccess) -> Result<BitFlags<AccessNet>, UnknownBits> {
+    BitFlags::from_bits(a.bits()).map_err(|e| UnknownBits("network", e.invalid_bits()))
+}
+
+fn scope_flags(s: Scopes) -> Result<BitFlags<Scope>, UnknownBits> {
+    BitFlags::from_bits(s.bits()).map_err(|e| UnknownBits("scope", e.invalid_bits()))
+}

@@ -8,5 +8,9 @@
 
 pub mod access;
 pub mod landlock;
+pub mod process;
+pub mod seccomp;
+pub mod spawn;
+pub mod terminal;
 
 pub use access::{FsAccess, NetAccess, Scopes};

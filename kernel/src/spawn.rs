@@ -1,0 +1,103 @@
+//! Starting the sandboxed program: `fork`, enter the sandbox, `exec`.
+//!
+//! Everything that can fail for a reason the user can fix (a profile path, a right the kernel
+//! lacks) has already been checked in the parent while preparing. What runs in the child between
+//! `fork` and `exec` is a fixed list of syscalls on precomputed data: no allocation, no locks,
+//! nothing that is not async-signal-safe. If one of them fails anyway, the child says so on its
+//! standard error and exits with 125 (llrun's own failure, as env(1) uses it) without running
+//! anything, so the parent can tell that apart from a failed `exec` (which std reports to the
+//! parent as the `spawn` error).
+
+use crate::landlock::{PreparedRuleset, restrict_self_raw};
+use crate::seccomp::{Filter, set_no_new_privs};
+use crate::terminal::make_controlling;
+use nix::errno::Errno;
+use nix::sys::signal::SigSet;
+use std::io;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+/// Exit status of a child that could not enter its sandbox.
+pub const SANDBOX_FAILED: i32 = 125;
+
+/// What the child enters before `exec`, in this order: a new session (with `terminal` as its
+/// controlling terminal and standard streams, when given), `no_new_privs`, the seccomp
+/// `filter`, each Landlock layer of `rulesets`, and finally the signal mask `sigmask`.
+#[derive(Debug)]
+pub struct Confinement<'a> {
+    pub rulesets: &'a [PreparedRuleset],
+    pub filter: &'a Filter,
+    /// A pty slave: becomes stdin, stdout, stderr and the controlling terminal of the program.
+    pub terminal: Option<BorrowedFd<'a>>,
+    /// The signal mask the program starts with. llrun blocks the signals it forwards (to read
+    /// them from a signalfd), and a child inherits the mask across `exec`, so this must be the
+    /// mask llrun itself started with.
+    pub sigmask: SigSet,
+}
+
+/// Starts `command` inside `confinement`. The command's other settings (program, arguments,
+/// environment, standard streams when there is no terminal) are the caller's.
+///
+/// Returns std's error when `exec` itself failed (`ENOENT`, `EACCES` when Landlock refuses to
+/// execute the file, `ENOEXEC`, …), so the caller can map it to 127 or 126.
+pub fn spawn(mut command: Command, confinement: &Confinement<'_>) -> io::Result<Child> {
+    if let Some(tty) = confinement.terminal {
+        command.stdin(Stdio::from(tty.try_clone_to_owned()?));
+        command.stdout(Stdio::from(tty.try_clone_to_owned()?));
+        command.stderr(Stdio::from(tty.try_clone_to_owned()?));
+    }
+    let steps = ChildSteps {
+        controlling_tty: confinement.terminal.is_some(),
+        filter: confinement.filter.clone(),
+        rulesets: confinement.rulesets.iter().filter_map(PreparedRuleset::raw_fd).collect(),
+        sigmask: confinement.sigmask,
+    };
+    // SAFETY: the closure runs in the forked child, where only async-signal-safe code may run.
+    // `ChildSteps::run` makes raw syscalls on data prepared here and never allocates; its
+    // failure path writes with write(2) and leaves with _exit(2).
+    unsafe {
+        command.pre_exec(move || steps.run());
+    }
+    // `command` (and with it the closure holding the raw descriptors) is dropped on return,
+    // while the caller still owns the rulesets: the descriptors cannot be stale when used.
+    command.spawn()
+}
+
+/// The child's side, with everything precomputed.
+struct ChildSteps {
+    controlling_tty: bool,
+    filter: Filter,
+    rulesets: Vec<RawFd>,
+    sigmask: SigSet,
+}
+
+impl ChildSteps {
+    /// Never returns an error: on failure the child exits with [`SANDBOX_FAILED`].
+    fn run(&self) -> io::Result<()> {
+        check("setsid", nix::unistd::setsid().map(drop));
+        if self.controlling_tty {
+            // std has already put the slave on 0, 1 and 2.
+            check("TIOCSCTTY", make_controlling(libc::STDIN_FILENO));
+        }
+        check("no_new_privs", set_no_new_privs());
+        check("seccomp", self.filter.install().map(drop));
+        for &fd in &self.rulesets {
+            check("landlock_restrict_self", restrict_self_raw(fd));
+        }
+        check("sigprocmask", self.sigmask.thread_set_mask());
+        Ok(())
+    }
+}
+
+/// Exits the child with [`SANDBOX_FAILED`] and a message naming the failed step.
+fn check(step: &str, result: Result<(), Errno>) {
+    if let Err(e) = result {
+        for part in ["llrun: cannot apply the sandbox: ", step, ": ", e.desc(), "\n"] {
+            // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffers are valid.
+            unsafe { libc::write(libc::STDERR_FILENO, part.as_ptr().cast(), part.len()) };
+        }
+        // SAFETY: see above; _exit runs no atexit handlers or destructors in the child.
+        unsafe { libc::_exit(SANDBOX_FAILED) };
+    }
+}
