@@ -101,13 +101,21 @@ impl FsAccess {
 impl NetAccess {
     /// Every right the given Landlock ABI can restrict.
     pub fn supported_by(abi: u32) -> NetAccess {
-        if abi >= 4 { NetAccess::all() } else { NetAccess::empty() }
+        if abi >= 4 {
+            NetAccess::all()
+        } else {
+            NetAccess::empty()
+        }
     }
 }
 
 impl Scopes {
     /// Every scope the given Landlock ABI can restrict.
     pub fn supported_by(abi: u32) -> Scopes {
-        if abi >= 6 { Scopes::all() } else { Scopes::empty() }
+        if abi >= 6 {
+            Scopes::all()
+        } else {
+            Scopes::empty()
+        }
     }
 }

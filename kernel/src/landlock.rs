@@ -30,8 +30,8 @@ pub struct RulesetPlan {
 }
 
 use landlock::{
-    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd, PathFdError, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, Scope,
+    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, PathFd,
+    PathFdError, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope,
 };
 use nix::errno::Errno;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -50,7 +50,12 @@ pub fn probe_abi() -> u32 {
     // SAFETY: with a NULL attribute and size 0 the syscall reads no memory; it only reports the
     // version (or fails with EOPNOTSUPP/ENOSYS).
     let v = unsafe {
-        libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<libc::c_void>(), 0usize, LANDLOCK_CREATE_RULESET_VERSION)
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
     };
     u32::try_from(v).unwrap_or(0)
 }
@@ -64,10 +69,15 @@ pub enum LandlockError {
     )]
     Ruleset { reason: String },
     #[error("cannot open `{}` for its Landlock rule: {source}\n  = hint: check that llrun may access this path, or change the profile", path.display())]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the kernel refused the Landlock rule for `{}`: {reason}\n  = hint: this is a bug in llrun; please report it with `llrun compile` output", path.display())]
     Rule { path: PathBuf, reason: String },
-    #[error("the kernel refused the Landlock rule for TCP port {port}: {reason}\n  = hint: this is a bug in llrun; please report it")]
+    #[error(
+        "the kernel refused the Landlock rule for TCP port {port}: {reason}\n  = hint: this is a bug in llrun; please report it"
+    )]
     Port { port: u16, reason: String },
 }
 
@@ -95,7 +105,10 @@ impl PreparedRuleset {
     /// skipped and listed in [`PreparedRuleset::skipped`]: no rule means less access, never more.
     pub fn prepare(plan: &RulesetPlan) -> Result<PreparedRuleset, LandlockError> {
         if plan.handled_fs.is_empty() && plan.handled_net.is_empty() && plan.scopes.is_empty() {
-            return Ok(PreparedRuleset { fd: None, skipped: Vec::new() });
+            return Ok(PreparedRuleset {
+                fd: None,
+                skipped: Vec::new(),
+            });
         }
         let mut ruleset = create(plan)?;
         let mut skipped = Vec::new();
@@ -107,8 +120,16 @@ impl PreparedRuleset {
             }
         }
         for rule in &plan.port_rules {
-            let refused = |e: landlock::RulesetError| LandlockError::Port { port: rule.port, reason: e.to_string() };
-            ruleset = ruleset.add_rule(NetPort::new(rule.port, net_flags(rule.access).map_err(refused_bits)?)).map_err(refused)?;
+            let refused = |e: landlock::RulesetError| LandlockError::Port {
+                port: rule.port,
+                reason: e.to_string(),
+            };
+            ruleset = ruleset
+                .add_rule(NetPort::new(
+                    rule.port,
+                    net_flags(rule.access).map_err(refused_bits)?,
+                ))
+                .map_err(refused)?;
         }
         let fd: Option<OwnedFd> = ruleset.into();
         Ok(PreparedRuleset { fd, skipped })
@@ -146,37 +167,69 @@ pub(crate) fn restrict_self_raw(fd: RawFd) -> Result<(), Errno> {
 
 /// Creates the kernel ruleset handling exactly what `plan` handles.
 fn create(plan: &RulesetPlan) -> Result<landlock::RulesetCreated, LandlockError> {
-    let refused = |e: landlock::RulesetError| LandlockError::Ruleset { reason: e.to_string() };
+    let refused = |e: landlock::RulesetError| LandlockError::Ruleset {
+        reason: e.to_string(),
+    };
     let mut ruleset = Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
     if !plan.handled_fs.is_empty() {
-        ruleset = ruleset.handle_access(fs_flags(plan.handled_fs).map_err(refused_bits)?).map_err(refused)?;
+        ruleset = ruleset
+            .handle_access(fs_flags(plan.handled_fs).map_err(refused_bits)?)
+            .map_err(refused)?;
     }
     if !plan.handled_net.is_empty() {
-        ruleset = ruleset.handle_access(net_flags(plan.handled_net).map_err(refused_bits)?).map_err(refused)?;
+        ruleset = ruleset
+            .handle_access(net_flags(plan.handled_net).map_err(refused_bits)?)
+            .map_err(refused)?;
     }
     if !plan.scopes.is_empty() {
-        ruleset = ruleset.scope(scope_flags(plan.scopes).map_err(refused_bits)?).map_err(refused)?;
+        ruleset = ruleset
+            .scope(scope_flags(plan.scopes).map_err(refused_bits)?)
+            .map_err(refused)?;
     }
     ruleset.create().map_err(refused)
 }
 
 /// Adds the rule for one path. Returns `false` with the ruleset unchanged when the path no longer
 /// exists.
-fn add_path_rule(ruleset: landlock::RulesetCreated, rule: &PathRule) -> Result<(landlock::RulesetCreated, bool), LandlockError> {
+fn add_path_rule(
+    ruleset: landlock::RulesetCreated,
+    rule: &PathRule,
+) -> Result<(landlock::RulesetCreated, bool), LandlockError> {
     let fd = match PathFd::new(&rule.path) {
         Ok(fd) => fd,
-        Err(PathFdError::OpenCall { source, .. }) if vanished(&source) => return Ok((ruleset, false)),
-        Err(PathFdError::OpenCall { source, .. }) => return Err(LandlockError::Open { path: rule.path.clone(), source }),
-        Err(e) => return Err(LandlockError::Open { path: rule.path.clone(), source: std::io::Error::other(e.to_string()) }),
+        Err(PathFdError::OpenCall { source, .. }) if vanished(&source) => {
+            return Ok((ruleset, false));
+        }
+        Err(PathFdError::OpenCall { source, .. }) => {
+            return Err(LandlockError::Open {
+                path: rule.path.clone(),
+                source,
+            });
+        }
+        Err(e) => {
+            return Err(LandlockError::Open {
+                path: rule.path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            });
+        }
     };
-    let access = if is_dir(&fd, &rule.path)? { rule.access } else { rule.access & FsAccess::FILE };
+    let access = if is_dir(&fd, &rule.path)? {
+        rule.access
+    } else {
+        rule.access & FsAccess::FILE
+    };
     if access.is_empty() {
         // Only directory rights on a file: nothing the kernel could attach here.
         return Ok((ruleset, true));
     }
-    let refused = |e: landlock::RulesetError| LandlockError::Rule { path: rule.path.clone(), reason: e.to_string() };
+    let refused = |e: landlock::RulesetError| LandlockError::Rule {
+        path: rule.path.clone(),
+        reason: e.to_string(),
+    };
     let flags = fs_flags(access).map_err(refused_bits)?;
-    let ruleset = ruleset.add_rule(PathBeneath::new(fd, flags)).map_err(refused)?;
+    let ruleset = ruleset
+        .add_rule(PathBeneath::new(fd, flags))
+        .map_err(refused)?;
     Ok((ruleset, true))
 }
 
@@ -186,7 +239,10 @@ fn vanished(e: &std::io::Error) -> bool {
 }
 
 fn is_dir(fd: &PathFd, path: &Path) -> Result<bool, LandlockError> {
-    let st = nix::sys::stat::fstat(fd).map_err(|e| LandlockError::Open { path: path.to_path_buf(), source: e.into() })?;
+    let st = nix::sys::stat::fstat(fd).map_err(|e| LandlockError::Open {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
     Ok(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
 }
 
@@ -195,7 +251,9 @@ fn is_dir(fd: &PathFd, path: &Path) -> Result<bool, LandlockError> {
 struct UnknownBits(&'static str, u64);
 
 fn refused_bits(UnknownBits(kind, bits): UnknownBits) -> LandlockError {
-    LandlockError::Ruleset { reason: format!("the landlock crate does not know the {kind} rights {bits:#x}") }
+    LandlockError::Ruleset {
+        reason: format!("the landlock crate does not know the {kind} rights {bits:#x}"),
+    }
 }
 
 fn fs_flags(a: FsAccess) -> Result<BitFlags<AccessFs>, UnknownBits> {

@@ -50,7 +50,11 @@ pub fn spawn(mut command: Command, confinement: &Confinement<'_>) -> io::Result<
     let steps = ChildSteps {
         controlling_tty: confinement.terminal.is_some(),
         filter: confinement.filter.clone(),
-        rulesets: confinement.rulesets.iter().filter_map(PreparedRuleset::raw_fd).collect(),
+        rulesets: confinement
+            .rulesets
+            .iter()
+            .filter_map(PreparedRuleset::raw_fd)
+            .collect(),
         sigmask: confinement.sigmask,
     };
     // SAFETY: the closure runs in the forked child, where only async-signal-safe code may run.
@@ -93,7 +97,13 @@ impl ChildSteps {
 /// Exits the child with [`SANDBOX_FAILED`] and a message naming the failed step.
 fn check(step: &str, result: Result<(), Errno>) {
     if let Err(e) = result {
-        for part in ["llrun: cannot apply the sandbox: ", step, ": ", e.desc(), "\n"] {
+        for part in [
+            "llrun: cannot apply the sandbox: ",
+            step,
+            ": ",
+            e.desc(),
+            "\n",
+        ] {
             // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffers are valid.
             unsafe { libc::write(libc::STDERR_FILENO, part.as_ptr().cast(), part.len()) };
         }

@@ -32,7 +32,10 @@ impl Pty {
         for fd in [&pair.master, &pair.slave] {
             fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))?;
         }
-        Ok(Pty { master: pair.master, slave: pair.slave })
+        Ok(Pty {
+            master: pair.master,
+            slave: pair.slave,
+        })
     }
 }
 
@@ -47,7 +50,12 @@ nix::ioctl_write_ptr_bad!(tiocswinsz, libc::TIOCSWINSZ, Winsize);
 
 /// The window size of the terminal `fd` (`TIOCGWINSZ`).
 pub fn window_size(fd: impl AsFd) -> Result<Winsize, Errno> {
-    let mut size = Winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    let mut size = Winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: TIOCGWINSZ writes one `struct winsize` through the pointer, which is valid.
     unsafe { tiocgwinsz(fd.as_fd().as_raw_fd(), &mut size) }?;
     Ok(size)
@@ -86,7 +94,10 @@ impl RawMode {
     /// standard input).
     pub fn enter(fd: BorrowedFd<'_>) -> Result<RawMode, Errno> {
         let original = termios::tcgetattr(fd)?;
-        let guard = RawMode { fd: fd.as_raw_fd(), original };
+        let guard = RawMode {
+            fd: fd.as_raw_fd(),
+            original,
+        };
         guard.apply()?;
         Ok(guard)
     }

@@ -63,7 +63,11 @@ impl Field {
         let arg = |i: u8, high: bool| {
             assert!(i < 6, "system calls have six arguments");
             // Which half of the 64-bit argument comes first in memory depends on endianness.
-            let half = if high == cfg!(target_endian = "little") { 4 } else { 0 };
+            let half = if high == cfg!(target_endian = "little") {
+                4
+            } else {
+                0
+            };
             offset_of!(libc::seccomp_data, args) + 8 * usize::from(i) + half
         };
         let off = match self {
@@ -108,7 +112,12 @@ pub enum BpfError {
 #[derive(Debug, Clone, Copy)]
 enum Insn {
     Load(Field),
-    Jump { code: u16, k: u32, jt: Target, jf: Target },
+    Jump {
+        code: u16,
+        k: u32,
+        jt: Target,
+        jf: Target,
+    },
     Ret(Action),
 }
 
@@ -193,12 +202,19 @@ impl Builder {
             Target::Next => return Ok(0),
             Target::To(l) => self.labels[l.0].ok_or(BpfError::Unbound(l.0))?,
         };
-        dest.checked_sub(at + 1).and_then(|d| u8::try_from(d).ok()).ok_or(BpfError::JumpRange { at })
+        dest.checked_sub(at + 1)
+            .and_then(|d| u8::try_from(d).ok())
+            .ok_or(BpfError::JumpRange { at })
     }
 }
 
 fn stmt(code: u16, k: u32) -> libc::sock_filter {
-    libc::sock_filter { code, jt: 0, jf: 0, k }
+    libc::sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
 }
 
 /// A finished classic-BPF program, ready to hand to the kernel.
@@ -225,7 +241,11 @@ impl Program {
             } else {
                 let (i, half) = ((off - args) / 8, (off - args) % 8);
                 let low_first = cfg!(target_endian = "little");
-                if (half == 0) == low_first { data.args[i] as u32 } else { (data.args[i] >> 32) as u32 }
+                if (half == 0) == low_first {
+                    data.args[i] as u32
+                } else {
+                    (data.args[i] >> 32) as u32
+                }
             }
         };
         let (mut pc, mut acc) = (0usize, 0u32);
@@ -248,7 +268,11 @@ impl std::fmt::Debug for Program {
     /// One instruction a line, as `code jt jf k`, so a failing test shows the program.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (n, i) in self.insns.iter().enumerate() {
-            writeln!(f, "{n:3}: {:#06x} {:3} {:3} {:#010x}", i.code, i.jt, i.jf, i.k)?;
+            writeln!(
+                f,
+                "{n:3}: {:#06x} {:3} {:3} {:#010x}",
+                i.code, i.jt, i.jf, i.k
+            )?;
         }
         Ok(())
     }
@@ -291,7 +315,21 @@ mod tests {
     fn argument_halves_are_where_the_kernel_puts_them() {
         assert_eq!(Field::Nr.offset(), 0);
         assert_eq!(Field::Arch.offset(), 4);
-        assert_eq!(Field::ArgLow(1).offset(), if cfg!(target_endian = "little") { 24 } else { 28 });
-        assert_eq!(Field::ArgHigh(1).offset(), if cfg!(target_endian = "little") { 28 } else { 24 });
+        assert_eq!(
+            Field::ArgLow(1).offset(),
+            if cfg!(target_endian = "little") {
+                24
+            } else {
+                28
+            }
+        );
+        assert_eq!(
+            Field::ArgHigh(1).offset(),
+            if cfg!(target_endian = "little") {
+                28
+            } else {
+                24
+            }
+        );
     }
 }

@@ -20,7 +20,9 @@ pub const AUDIT_ARCH_NATIVE: u32 = 0xC000_003E;
 #[cfg(target_arch = "aarch64")]
 pub const AUDIT_ARCH_NATIVE: u32 = 0xC000_00B7;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("llrun's seccomp filters know x86_64 and aarch64 only: add this architecture's AUDIT_ARCH value");
+compile_error!(
+    "llrun's seccomp filters know x86_64 and aarch64 only: add this architecture's AUDIT_ARCH value"
+);
 
 /// `__X32_SYSCALL_BIT` (arch/x86/include/uapi/asm/unistd.h, Linux 3.4): x32 system calls carry
 /// this bit and the x86_64 `AUDIT_ARCH`, so a filter that compares numbers must refuse them.
@@ -89,11 +91,19 @@ impl Filter {
     /// `no_new_privs` ([`set_no_new_privs`]) unless the caller has `CAP_SYS_ADMIN`.
     pub fn install(&self) -> Result<Option<OwnedFd>, Errno> {
         let insns = self.program.instructions();
-        let prog = libc::sock_fprog { len: insns.len() as libc::c_ushort, filter: insns.as_ptr().cast_mut() };
+        let prog = libc::sock_fprog {
+            len: insns.len() as libc::c_ushort,
+            filter: insns.as_ptr().cast_mut(),
+        };
         // SAFETY: `prog` points at `len` valid instructions that outlive the call; the kernel
         // copies the program and never writes through the pointer.
         let r = unsafe {
-            libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, self.flags.bits() as libc::c_ulong, &prog as *const libc::sock_fprog)
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                self.flags.bits() as libc::c_ulong,
+                &prog as *const libc::sock_fprog,
+            )
         };
         let r = Errno::result(r)?;
         if self.flags.contains(FilterFlags::NEW_LISTENER) {
@@ -144,7 +154,12 @@ mod tests {
     use super::*;
 
     fn call(arch: u32, nr: i64, arg1: u64) -> libc::seccomp_data {
-        libc::seccomp_data { nr: nr as i32, arch, instruction_pointer: 0, args: [3, arg1, 0, 0, 0, 0] }
+        libc::seccomp_data {
+            nr: nr as i32,
+            arch,
+            instruction_pointer: 0,
+            args: [3, arg1, 0, 0, 0, 0],
+        }
     }
 
     fn verdict(data: libc::seccomp_data) -> u32 {
@@ -156,9 +171,16 @@ mod tests {
     #[test]
     fn terminal_injection_is_refused_whatever_the_high_bits() {
         for cmd in [TIOCSTI, TIOCLINUX] {
-            assert_eq!(verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_ioctl, cmd.into())), EPERM);
+            assert_eq!(
+                verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_ioctl, cmd.into())),
+                EPERM
+            );
             let high = u64::from(cmd) | 0xdead_beef_0000_0000;
-            assert_eq!(verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_ioctl, high)), EPERM, "{cmd:#x} with high bits");
+            assert_eq!(
+                verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_ioctl, high)),
+                EPERM,
+                "{cmd:#x} with high bits"
+            );
         }
     }
 
@@ -166,22 +188,45 @@ mod tests {
     #[allow(clippy::unnecessary_cast)] // `Ioctl` is u64 on glibc, i32 on musl
     fn other_calls_and_ioctls_are_allowed() {
         let allow = libc::SECCOMP_RET_ALLOW;
-        assert_eq!(verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_ioctl, libc::TCGETS as u64)), allow);
-        assert_eq!(verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_ioctl, libc::TIOCGWINSZ as u64)), allow);
+        assert_eq!(
+            verdict(call(
+                AUDIT_ARCH_NATIVE,
+                libc::SYS_ioctl,
+                libc::TCGETS as u64
+            )),
+            allow
+        );
+        assert_eq!(
+            verdict(call(
+                AUDIT_ARCH_NATIVE,
+                libc::SYS_ioctl,
+                libc::TIOCGWINSZ as u64
+            )),
+            allow
+        );
         // The same command number on another syscall means nothing.
-        assert_eq!(verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_write, TIOCSTI.into())), allow);
+        assert_eq!(
+            verdict(call(AUDIT_ARCH_NATIVE, libc::SYS_write, TIOCSTI.into())),
+            allow
+        );
     }
 
     #[test]
     fn foreign_conventions_are_killed() {
         const AUDIT_ARCH_I386: u32 = 0x4000_0003;
-        assert_eq!(verdict(call(AUDIT_ARCH_I386, 54, TIOCSTI.into())), libc::SECCOMP_RET_KILL_PROCESS);
+        assert_eq!(
+            verdict(call(AUDIT_ARCH_I386, 54, TIOCSTI.into())),
+            libc::SECCOMP_RET_KILL_PROCESS
+        );
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn x32_calls_are_refused() {
         let nr = libc::SYS_ioctl | i64::from(X32_SYSCALL_BIT);
-        assert_eq!(verdict(call(AUDIT_ARCH_NATIVE, nr, TIOCSTI.into())), libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32);
+        assert_eq!(
+            verdict(call(AUDIT_ARCH_NATIVE, nr, TIOCSTI.into())),
+            libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32
+        );
     }
 }
