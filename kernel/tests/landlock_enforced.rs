@@ -56,7 +56,13 @@ fn a_later_layer_can_only_take_away() {
     let (dir, secret) = secret_dir();
     let wide = system_only(&[(dir.path(), FsAccess::READ_FILE)]);
     let narrow = system_only(&[]);
-    let read = run_confined(&prepare(&[wide.clone()]), true, "/bin/cat", &[&secret]).unwrap();
+    let read = run_confined(
+        &prepare(std::slice::from_ref(&wide)),
+        true,
+        "/bin/cat",
+        &[&secret],
+    )
+    .unwrap();
     assert!(read.status.success());
     let stacked = run_confined(&prepare(&[wide, narrow]), true, "/bin/cat", &[&secret]).unwrap();
     assert!(

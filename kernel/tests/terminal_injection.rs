@@ -4,6 +4,9 @@ mod common;
 use common::*;
 use llrun_kernel::seccomp::Filter;
 
+/// `TIOCSTI` as the 32-bit command the kernel compares.
+const TIOCSTI: u32 = 0x5412;
+
 /// Pushes one byte into the input of the terminal on stdin with a raw ioctl, whose 64-bit
 /// command argument has `high` in its upper half (the kernel ignores it).
 fn inject(high: u64) -> String {
@@ -13,7 +16,7 @@ fn inject(high: u64) -> String {
          libc = ctypes.CDLL(None, use_errno=True)\n\
          r = libc.syscall(ctypes.c_long(nr), ctypes.c_long(0), ctypes.c_ulong({cmd:#x}), ctypes.c_char_p(b'X'))\n\
          print('INJECTED' if r == 0 else 'ERR %d' % ctypes.get_errno())\n",
-        cmd = (high << 32) | libc::TIOCSTI as u64
+        cmd = (high << 32) | u64::from(TIOCSTI)
     )
 }
 
