@@ -13,4 +13,5 @@ pub mod parse;
 pub mod policy;
 pub mod profiles;
 pub mod resolve;
+pub mod run;
 pub mod source;

@@ -1,7 +1,9 @@
-//! How llrun ends when the program it ran was killed by a signal.
+//! The program as a process: knowing when it ends, and ending llrun the way it ended.
 
+use nix::errno::Errno;
 use nix::sys::resource::{Resource, setrlimit};
 use nix::sys::signal::{SigHandler, SigSet, Signal, raise, signal};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 /// Makes llrun die of `sig`, as the program it ran did, so that its own parent (a shell deciding
 /// whether to stop a script on Ctrl-C, a supervisor counting crashes) sees the real cause.
@@ -20,4 +22,17 @@ pub fn die_by_signal(sig: Signal) -> i32 {
     // The pending signal is delivered as soon as it is unblocked.
     let _ = only.thread_unblock();
     128 + sig as i32
+}
+
+/// A descriptor that becomes readable when process `pid` terminates (`pidfd_open`, Linux 5.3;
+/// Landlock itself needs 5.13). Close-on-exec.
+///
+/// Waiting on it instead of on `SIGCHLD` keeps the end of the program from depending on which
+/// thread a process-wide signal is delivered to (test harnesses run many threads).
+pub fn pidfd_open(pid: nix::unistd::Pid) -> Result<OwnedFd, Errno> {
+    // SAFETY: integer arguments only; on success the kernel returns a new descriptor that
+    // nothing else owns (pidfds are always close-on-exec).
+    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0u32) })?;
+    // SAFETY: see above.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }

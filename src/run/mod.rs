@@ -1,0 +1,140 @@
+//! Stage 4: start the program inside its sandbox, relay its terminal and signals, and report how
+//! it ended.
+//!
+//! The program is found on its `PATH` first (127 and 126 are decided before anything runs), then
+//! forked into a new session, confined (no_new_privs, the TIOCSTI filter, every Landlock layer)
+//! and exec'd. llrun stays as its parent: one thread, one `poll` loop over a signalfd (signals
+//! are forwarded) and, when the program has a pty, the relay between the user's terminal and
+//! the pty. Exit codes follow env(1): see [`outcome`].
+
+pub mod outcome;
+pub mod program;
+mod relay;
+mod session;
+mod signals;
+mod tty;
+
+pub use outcome::{CANNOT_EXECUTE, NOT_FOUND, Outcome};
+pub use signals::FORWARDED;
+pub use tty::TerminalMode;
+
+use llrun_kernel::landlock::PreparedRuleset;
+use llrun_kernel::seccomp::Filter;
+use llrun_kernel::spawn::{Confinement, spawn};
+use llrun_kernel::terminal::RawMode;
+use nix::errno::Errno;
+use nix::unistd::Pid;
+use program::Resolved;
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+
+/// Everything needed to start the program.
+#[derive(Debug)]
+pub struct Launch {
+    /// As the user wrote it: a name searched on the program's `PATH`, or a path.
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    /// The program's complete environment.
+    pub env: Vec<(OsString, OsString)>,
+    /// One Landlock layer each, enforced in order.
+    pub rulesets: Vec<PreparedRuleset>,
+    pub terminal: TerminalMode,
+}
+
+/// llrun's own failures while running the program (llrun exits with 125).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "cannot give the program a terminal of its own: {0}\n  = hint: `--tty inherit` runs it on llrun's own streams instead"
+    )]
+    Terminal(Errno),
+    #[error("cannot set up signal forwarding: {0}")]
+    Signals(Errno),
+    #[error(
+        "cannot start the program: {0}\n  = hint: the system may be out of processes or file descriptors; try again"
+    )]
+    Spawn(std::io::Error),
+    #[error("lost track of the program: {0}")]
+    Wait(Errno),
+}
+
+/// Runs the program and returns the exit code llrun should exit with. If the program was killed
+/// by a signal, llrun kills itself with the same signal (after restoring the terminal), so this
+/// returns only if that did not work.
+pub fn run(launch: Launch) -> Result<i32, RunError> {
+    Ok(execute(launch)?.finish())
+}
+
+/// Runs the program and returns how it ended, without acting on it. Everything llrun changed
+/// (the terminal mode) is restored when this returns.
+pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
+    let path = match program::resolve(&launch.program, &launch.env) {
+        Resolved::Found(path) => path,
+        Resolved::NotExecutable(path) => return Ok(outcome::not_executable(&path)),
+        Resolved::NotFound => return Ok(outcome::not_found(&launch.program)),
+    };
+    let pty = if launch.terminal.wants_pty() {
+        Some(tty::open_pty().map_err(RunError::Terminal)?)
+    } else {
+        None
+    };
+    let signals = signals::Signals::block().map_err(RunError::Signals)?;
+    let filter = Filter::deny_terminal_injection();
+    let confinement = Confinement {
+        rulesets: &launch.rulesets,
+        filter: &filter,
+        terminal: pty.as_ref().map(|p| p.slave.as_fd()),
+        sigmask: signals.original_mask(),
+    };
+    let child = match spawn(command(&launch, &path), &confinement) {
+        Ok(child) => child,
+        Err(e) if outcome::is_spawn_failure(&e) => return Err(RunError::Spawn(e)),
+        Err(e) => return Ok(outcome::exec_failed(&path, &e)),
+    };
+    let program = Pid::from_raw(child.id() as i32);
+    // No race: the child cannot be reaped (and its pid reused) before we wait for it.
+    let exit = llrun_kernel::process::pidfd_open(program).map_err(RunError::Wait)?;
+    let (relay, raw) = match pty {
+        Some(pty) => {
+            // Our copy of the slave goes, so that the master reports the end once the program's
+            // copies are closed.
+            drop(pty.slave);
+            let relay = relay::Relay::new(pty.master).map_err(RunError::Terminal)?;
+            // Raw mode only now: a message about a failed exec above is printed in cooked mode.
+            // Best effort: the program already runs, and without raw mode it still works, only
+            // with the user's line editing on top of its own.
+            let raw = std::io::stdin()
+                .is_terminal()
+                .then(|| RawMode::enter(std::io::stdin().as_fd()).ok())
+                .flatten();
+            (Some(relay), raw)
+        }
+        None => (None, None),
+    };
+    session::Session {
+        program,
+        exit,
+        signals: &signals,
+        relay,
+        raw,
+    }
+    .wait()
+}
+
+/// The `exec` part: the resolved path, `argv[0]` as the user wrote it, exactly the given
+/// environment.
+fn command(launch: &Launch, path: &Path) -> Command {
+    let mut cmd = Command::new(path);
+    cmd.arg0(&launch.program)
+        .args(&launch.args)
+        .env_clear()
+        .envs(launch.env.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+//! Relaying between the user's streams and the program's pty: stdin → master, master → stdout.
+//!
+//! Non-blocking on the pty master (llrun's own descriptor); the shared stdin and stdout are
+//! never switched to non-blocking (that would leak into the shell), so they are only touched
+//! when `poll` says they are ready, and stdout is written a page at a time.
+
+use nix::errno::Errno;
+use nix::poll::PollFlags;
+use nix::sys::termios::{self, LocalFlags, SpecialCharacterIndices};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+/// At most this much output is held while stdout is slow; the program then waits on its pty.
+const OUTPUT_CAP: usize = 64 * 1024;
+/// One write to stdout: a pipe with room for one page takes it without blocking.
+const CHUNK: usize = 4096;
+
+/// The relay's state.
+#[derive(Debug)]
+pub struct Relay {
+    master: OwnedFd,
+    stdin: std::io::Stdin,
+    stdout: std::io::Stdout,
+    /// Still reading stdin (not at end of file, program still running).
+    input_open: bool,
+    /// Still reading the master (some slave descriptor is still open).
+    output_open: bool,
+    /// Stdout still accepts data; if not, output is read and dropped, so the program never
+    /// blocks on a full pty.
+    stdout_ok: bool,
+    to_program: Vec<u8>,
+    to_user: Vec<u8>,
+    /// The last byte sent to the program: tells whether an end of file needs one `VEOF` or two.
+    last_sent: Option<u8>,
+}
+
+/// The descriptors the event loop polls for the relay, and for what.
+pub struct Interest<'a> {
+    pub stdin: Option<BorrowedFd<'a>>,
+    pub master: (BorrowedFd<'a>, PollFlags),
+    pub stdout: Option<BorrowedFd<'a>>,
+}
+
+impl Relay {
+    pub fn new(master: OwnedFd) -> Result<Relay, Errno> {
+        llrun_kernel::terminal::set_nonblocking(&master)?;
+        Ok(Relay {
+            master,
+            stdin: std::io::stdin(),
+            stdout: std::io::stdout(),
+            input_open: true,
+            output_open: true,
+            stdout_ok: true,
+            to_program: Vec::new(),
+            to_user: Vec::new(),
+            last_sent: None,
+        })
+    }
+
+    pub fn master(&self) -> BorrowedFd<'_> {
+        self.master.as_fd()
+    }
+
+    /// What to wait for now.
+    pub fn interest(&self) -> Interest<'_> {
+        let mut master = PollFlags::empty();
+        if self.output_open && self.to_user.len() < OUTPUT_CAP {
+            master |= PollFlags::POLLIN;
+        }
+        if !self.to_program.is_empty() {
+            master |= PollFlags::POLLOUT;
+        }
+        Interest {
+            stdin: (self.input_open && self.to_program.is_empty()).then(|| self.stdin.as_fd()),
+            master: (self.master.as_fd(), master),
+            stdout: (!self.to_user.is_empty()).then(|| self.stdout.as_fd()),
+        }
+    }
+
+    /// The program has ended: stop taking the user's input (what they type now is for the
+    /// shell), and only drain what the program wrote.
+    pub fn program_ended(&mut self) {
+        self.input_open = false;
+        self.to_program.clear();
+    }
+
+    /// Nothing is left to relay.
+    pub fn finished(&self) -> bool {
+        !self.output_open && self.to_user.is_empty()
+    }
+
+    /// Stdin is readable (or at end of file, or hung up).
+    pub fn stdin_ready(&mut self) {
+        let mut buf = [0u8; CHUNK];
+        match nix::unistd::read(&self.stdin, &mut buf) {
+            Ok(0) | Err(Errno::EIO | Errno::EBADF) => self.input_ended(),
+            Ok(n) => self.to_program.extend_from_slice(&buf[..n]),
+            Err(Errno::EAGAIN | Errno::EINTR) => {}
+            Err(_) => self.input_ended(),
+        }
+    }
+
+    /// The master is readable or writable.
+    pub fn master_ready(&mut self, revents: PollFlags) {
+        if revents.intersects(PollFlags::POLLOUT) {
+            self.write_master();
+        }
+        if revents.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            self.read_master();
+        }
+    }
+
+    /// Stdout can take more output.
+    pub fn stdout_ready(&mut self) {
+        let n = self.to_user.len().min(CHUNK);
+        match nix::unistd::write(&self.stdout, &self.to_user[..n]) {
+            Ok(written) => drop(self.to_user.drain(..written)),
+            Err(Errno::EAGAIN | Errno::EINTR) => {}
+            Err(_) => {
+                // The reader is gone: keep draining the program's output, but drop it.
+                self.stdout_ok = false;
+                self.to_user.clear();
+            }
+        }
+    }
+
+    /// Gives up on output that has not arrived yet (a background process still holds the pty).
+    pub fn abandon(&mut self) {
+        self.output_open = false;
+    }
+
+    fn read_master(&mut self) {
+        let mut buf = [0u8; CHUNK];
+        match nix::unistd::read(&self.master, &mut buf) {
+            // EIO: every slave descriptor is closed and everything before has been read.
+            Ok(0) | Err(Errno::EIO) => self.output_open = false,
+            Ok(n) if self.stdout_ok => self.to_user.extend_from_slice(&buf[..n]),
+            Ok(_) | Err(Errno::EAGAIN | Errno::EINTR) => {}
+            Err(_) => self.output_open = false,
+        }
+    }
+
+    fn write_master(&mut self) {
+        match nix::unistd::write(&self.master, &self.to_program) {
+            Ok(n) => {
+                self.last_sent = self.to_program[..n].last().copied().or(self.last_sent);
+                self.to_program.drain(..n);
+            }
+            Err(Errno::EAGAIN | Errno::EINTR) => {}
+            Err(_) => self.program_ended(),
+        }
+    }
+
+    /// Stdin reached its end: tell the program as a terminal would, with the `VEOF` character
+    /// (twice after an unfinished line: the first only ends the line). In non-canonical mode
+    /// there is no such thing as end of file on a terminal, so nothing is sent.
+    fn input_ended(&mut self) {
+        self.input_open = false;
+        let Ok(settings) = termios::tcgetattr(&self.master) else {
+            return;
+        };
+        if !settings.local_flags.contains(LocalFlags::ICANON) {
+            return;
+        }
+        let eof = settings.control_chars[SpecialCharacterIndices::VEOF as usize];
+        let unfinished_line = self.last_sent.is_some_and(|b| b != b'\n');
+        self.to_program.push(eof);
+        if unfinished_line {
+            self.to_program.push(eof);
+        }
+    }
+}

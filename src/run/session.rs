@@ -1,0 +1,190 @@
+//! The event loop while the program runs: one thread, one `poll` over the signalfd and, with a
+//! pty, the relay's descriptors. It ends when the program has ended and its output is drained.
+
+use super::RunError;
+use super::outcome::Outcome;
+use super::relay::Relay;
+use super::signals::{self, Signals};
+use llrun_kernel::terminal::RawMode;
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, raise};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::os::fd::{AsFd, OwnedFd};
+
+/// After the program has ended, output still arriving from processes it left behind on the pty
+/// is relayed until it has been quiet this long.
+const DRAIN_IDLE_MS: u16 = 100;
+
+/// A running program and what llrun relays for it.
+pub struct Session<'a> {
+    pub program: Pid,
+    /// The program's pidfd: readable once it has terminated.
+    pub exit: OwnedFd,
+    pub signals: &'a Signals,
+    pub relay: Option<Relay>,
+    /// The user's terminal in raw mode, restored when the session ends.
+    pub raw: Option<RawMode>,
+}
+
+/// The readiness found by one `poll`.
+struct Ready {
+    signals: bool,
+    exited: bool,
+    stdin: bool,
+    master: PollFlags,
+    stdout: bool,
+}
+
+impl Session<'_> {
+    /// Runs the loop until the program has ended and its output is relayed.
+    pub fn wait(mut self) -> Result<Outcome, RunError> {
+        let mut ended: Option<Outcome> = None;
+        loop {
+            if let Some(outcome) = ended
+                && self.relay.as_ref().is_none_or(Relay::finished)
+            {
+                return Ok(outcome);
+            }
+            let timeout = if ended.is_some() {
+                PollTimeout::from(DRAIN_IDLE_MS)
+            } else {
+                PollTimeout::NONE
+            };
+            let Some(ready) = self.poll(timeout, ended.is_some())? else {
+                // Quiet after the end: whoever still holds the pty is not ours to wait for.
+                if let Some(relay) = &mut self.relay {
+                    relay.abandon();
+                }
+                continue;
+            };
+            if ready.exited && ended.is_none() {
+                ended = self.reap()?;
+                if let (Some(_), Some(relay)) = (&ended, &mut self.relay) {
+                    relay.program_ended();
+                }
+            }
+            if ready.signals {
+                self.on_signals(ended.is_some());
+            }
+            if let Some(relay) = &mut self.relay {
+                if ready.stdin {
+                    relay.stdin_ready();
+                }
+                if !ready.master.is_empty() {
+                    relay.master_ready(ready.master);
+                }
+                if ready.stdout {
+                    relay.stdout_ready();
+                }
+            }
+        }
+    }
+
+    /// Waits for something to do; `None` when the timeout passed first.
+    fn poll(&self, timeout: PollTimeout, ended: bool) -> Result<Option<Ready>, RunError> {
+        let any = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
+        let interest = self.relay.as_ref().map(Relay::interest);
+        // 0: signals, 1: the program's end (only until seen: a pidfd stays readable).
+        let exit_flags = if ended {
+            PollFlags::empty()
+        } else {
+            PollFlags::POLLIN
+        };
+        let mut fds = vec![
+            PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
+            PollFd::new(self.exit.as_fd(), exit_flags),
+        ];
+        let (mut stdin, mut master, mut stdout) = (None, None, None);
+        if let Some(i) = &interest {
+            if let Some(fd) = i.stdin {
+                stdin = Some(fds.len());
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            }
+            master = Some(fds.len());
+            fds.push(PollFd::new(i.master.0, i.master.1));
+            if let Some(fd) = i.stdout {
+                stdout = Some(fds.len());
+                fds.push(PollFd::new(fd, PollFlags::POLLOUT));
+            }
+        }
+        match poll(&mut fds, timeout) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(Errno::EINTR) => {
+                return Ok(Some(Ready {
+                    signals: false,
+                    exited: false,
+                    stdin: false,
+                    master: PollFlags::empty(),
+                    stdout: false,
+                }));
+            }
+            Err(e) => return Err(RunError::Wait(e)),
+        }
+        let revents = |i: Option<usize>| {
+            i.and_then(|i| fds[i].revents())
+                .unwrap_or(PollFlags::empty())
+        };
+        Ok(Some(Ready {
+            signals: revents(Some(0)).intersects(any),
+            exited: revents(Some(1)).intersects(any),
+            stdin: revents(stdin).intersects(any),
+            master: revents(master),
+            stdout: revents(stdout)
+                .intersects(PollFlags::POLLOUT | PollFlags::POLLERR | PollFlags::POLLHUP),
+        }))
+    }
+
+    /// Acts on every pending signal. Once the program is reaped its pid may belong to someone
+    /// else, so nothing more is sent.
+    fn on_signals(&mut self, ended: bool) {
+        while let Ok(Some(sig)) = self.signals.next() {
+            match sig {
+                _ if ended => {}
+                Signal::SIGWINCH if self.relay.is_some() => self.resize(),
+                Signal::SIGTSTP => self.suspend(),
+                Signal::SIGCONT => {
+                    if let Some(raw) = &self.raw {
+                        let _ = raw.resume();
+                    }
+                    signals::send(self.program, sig);
+                }
+                other => signals::send(self.program, other),
+            }
+        }
+    }
+
+    /// The program's outcome if it has terminated.
+    fn reap(&self) -> Result<Option<Outcome>, RunError> {
+        match waitpid(self.program, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) | Err(Errno::EINTR) => Ok(None),
+            Ok(status) => Ok(Outcome::from_wait(status)),
+            Err(e) => Err(RunError::Wait(e)),
+        }
+    }
+
+    /// Gives the program's pty the user's window size; the kernel then sends `SIGWINCH` to the
+    /// pty's foreground process group.
+    fn resize(&self) {
+        if let (Some(size), Some(relay)) = (super::tty::user_window_size(), &self.relay) {
+            let _ = llrun_kernel::terminal::set_window_size(relay.master(), &size);
+        }
+    }
+
+    /// `SIGTSTP` (Ctrl-Z when the program shares llrun's terminal): stop the program, give the
+    /// terminal back as it was, and stop llrun, so the shell sees its job stopped. `fg` sends
+    /// `SIGCONT`, which resumes llrun here and then the program.
+    fn suspend(&self) {
+        if let Some(raw) = &self.raw {
+            raw.suspend();
+        }
+        signals::send(self.program, Signal::SIGSTOP);
+        let _ = raise(Signal::SIGSTOP);
+        if let Some(raw) = &self.raw {
+            let _ = raw.resume();
+        }
+        signals::send(self.program, Signal::SIGCONT);
+    }
+}
