@@ -36,7 +36,9 @@ pub struct Relay {
 /// The descriptors the event loop polls for the relay, and for what.
 pub struct Interest<'a> {
     pub stdin: Option<BorrowedFd<'a>>,
-    pub master: (BorrowedFd<'a>, PollFlags),
+    /// Left out when there is nothing to wait for on it: a hung-up master reports POLLHUP
+    /// whatever it is asked.
+    pub master: Option<(BorrowedFd<'a>, PollFlags)>,
     pub stdout: Option<BorrowedFd<'a>>,
 }
 
@@ -71,7 +73,7 @@ impl Relay {
         }
         Interest {
             stdin: (self.input_open && self.to_program.is_empty()).then(|| self.stdin.as_fd()),
-            master: (self.master.as_fd(), master),
+            master: (!master.is_empty()).then(|| (self.master.as_fd(), master)),
             stdout: (!self.to_user.is_empty()).then(|| self.stdout.as_fd()),
         }
     }

@@ -86,24 +86,22 @@ impl Session<'_> {
     fn poll(&self, timeout: PollTimeout, ended: bool) -> Result<Option<Ready>, RunError> {
         let any = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
         let interest = self.relay.as_ref().map(Relay::interest);
-        // 0: signals, 1: the program's end (only until seen: a pidfd stays readable).
-        let exit_flags = if ended {
-            PollFlags::empty()
-        } else {
-            PollFlags::POLLIN
-        };
-        let mut fds = vec![
-            PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
-            PollFd::new(self.exit.as_fd(), exit_flags),
-        ];
+        let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+        // The pidfd only until the end is seen: it then reports POLLHUP forever.
+        let exit = (!ended).then(|| {
+            fds.push(PollFd::new(self.exit.as_fd(), PollFlags::POLLIN));
+            fds.len() - 1
+        });
         let (mut stdin, mut master, mut stdout) = (None, None, None);
         if let Some(i) = &interest {
             if let Some(fd) = i.stdin {
                 stdin = Some(fds.len());
                 fds.push(PollFd::new(fd, PollFlags::POLLIN));
             }
-            master = Some(fds.len());
-            fds.push(PollFd::new(i.master.0, i.master.1));
+            if let Some((fd, flags)) = i.master {
+                master = Some(fds.len());
+                fds.push(PollFd::new(fd, flags));
+            }
             if let Some(fd) = i.stdout {
                 stdout = Some(fds.len());
                 fds.push(PollFd::new(fd, PollFlags::POLLOUT));
@@ -129,7 +127,7 @@ impl Session<'_> {
         };
         Ok(Some(Ready {
             signals: revents(Some(0)).intersects(any),
-            exited: revents(Some(1)).intersects(any),
+            exited: revents(exit).intersects(any),
             stdin: revents(stdin).intersects(any),
             master: revents(master),
             stdout: revents(stdout)
