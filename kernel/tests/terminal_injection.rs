@@ -99,18 +99,3 @@ fn the_pty_becomes_the_controlling_terminal_of_a_new_session() {
     assert!(out.contains("SID True FG True TTY True"), "{out}");
     assert_eq!(code, Some(0));
 }
-
-#[test]
-fn window_size_is_set_and_read_back() {
-    use llrun_kernel::terminal::{Pty, Winsize, set_window_size, window_size};
-    let size = Winsize {
-        ws_row: 33,
-        ws_col: 101,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = Pty::open(Some(&size), None).unwrap();
-    assert_eq!(window_size(&pty.slave).unwrap().ws_col, 101);
-    set_window_size(&pty.master, &Winsize { ws_row: 40, ..size }).unwrap();
-    assert_eq!(window_size(&pty.slave).unwrap().ws_row, 40);
-}
