@@ -11,7 +11,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, raise};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 /// After the program has ended, output still arriving from processes it left behind on the pty
 /// is relayed until it has been quiet this long.
@@ -35,6 +35,35 @@ struct Ready {
     stdin: bool,
     master: PollFlags,
     stdout: bool,
+}
+
+impl Ready {
+    const NOTHING: Ready = Ready {
+        signals: false,
+        exited: false,
+        stdin: false,
+        master: PollFlags::empty(),
+        stdout: false,
+    };
+}
+
+/// The descriptors of one `poll`, each remembered by its slot.
+#[derive(Default)]
+struct PollSet<'fd> {
+    fds: Vec<PollFd<'fd>>,
+}
+
+impl<'fd> PollSet<'fd> {
+    /// Adds `fd` (if any) and returns its slot.
+    fn add(&mut self, fd: Option<BorrowedFd<'fd>>, flags: PollFlags) -> Option<usize> {
+        self.fds.push(PollFd::new(fd?, flags));
+        Some(self.fds.len() - 1)
+    }
+
+    fn revents(&self, slot: Option<usize>) -> PollFlags {
+        slot.and_then(|i| self.fds[i].revents())
+            .unwrap_or(PollFlags::empty())
+    }
 }
 
 impl Session<'_> {
@@ -84,55 +113,36 @@ impl Session<'_> {
 
     /// Waits for something to do; `None` when the timeout passed first.
     fn poll(&self, timeout: PollTimeout, ended: bool) -> Result<Option<Ready>, RunError> {
-        let any = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
-        let interest = self.relay.as_ref().map(Relay::interest);
-        let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+        let mut set = PollSet::default();
+        let signals = set.add(Some(self.signals.as_fd()), PollFlags::POLLIN);
         // The pidfd only until the end is seen: it then reports POLLHUP forever.
-        let exit = (!ended).then(|| {
-            fds.push(PollFd::new(self.exit.as_fd(), PollFlags::POLLIN));
-            fds.len() - 1
-        });
+        let exit = set.add((!ended).then(|| self.exit.as_fd()), PollFlags::POLLIN);
+        let interest = self.relay.as_ref().map(Relay::interest);
         let (mut stdin, mut master, mut stdout) = (None, None, None);
         if let Some(i) = &interest {
-            if let Some(fd) = i.stdin {
-                stdin = Some(fds.len());
-                fds.push(PollFd::new(fd, PollFlags::POLLIN));
-            }
-            if let Some((fd, flags)) = i.master {
-                master = Some(fds.len());
-                fds.push(PollFd::new(fd, flags));
-            }
-            if let Some(fd) = i.stdout {
-                stdout = Some(fds.len());
-                fds.push(PollFd::new(fd, PollFlags::POLLOUT));
-            }
+            stdin = set.add(i.stdin, PollFlags::POLLIN);
+            master = i.master.and_then(|(fd, flags)| set.add(Some(fd), flags));
+            stdout = set.add(i.stdout, PollFlags::POLLOUT);
         }
-        match poll(&mut fds, timeout) {
-            Ok(0) => return Ok(None),
-            Ok(_) => {}
-            Err(Errno::EINTR) => {
-                return Ok(Some(Ready {
-                    signals: false,
-                    exited: false,
-                    stdin: false,
-                    master: PollFlags::empty(),
-                    stdout: false,
-                }));
+        match poll(&mut set.fds, timeout) {
+            Ok(0) => Ok(None),
+            Ok(_) => {
+                let readable = PollFlags::POLLIN
+                    | PollFlags::POLLHUP
+                    | PollFlags::POLLERR
+                    | PollFlags::POLLNVAL;
+                let writable = PollFlags::POLLOUT | PollFlags::POLLHUP | PollFlags::POLLERR;
+                Ok(Some(Ready {
+                    signals: set.revents(signals).intersects(readable),
+                    exited: set.revents(exit).intersects(readable),
+                    stdin: set.revents(stdin).intersects(readable),
+                    master: set.revents(master),
+                    stdout: set.revents(stdout).intersects(writable),
+                }))
             }
-            Err(e) => return Err(RunError::Wait(e)),
+            Err(Errno::EINTR) => Ok(Some(Ready::NOTHING)),
+            Err(e) => Err(RunError::Wait(e)),
         }
-        let revents = |i: Option<usize>| {
-            i.and_then(|i| fds[i].revents())
-                .unwrap_or(PollFlags::empty())
-        };
-        Ok(Some(Ready {
-            signals: revents(Some(0)).intersects(any),
-            exited: revents(exit).intersects(any),
-            stdin: revents(stdin).intersects(any),
-            master: revents(master),
-            stdout: revents(stdout)
-                .intersects(PollFlags::POLLOUT | PollFlags::POLLERR | PollFlags::POLLHUP),
-        }))
     }
 
     /// Acts on every pending signal. Once the program is reaped its pid may belong to someone

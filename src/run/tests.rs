@@ -124,3 +124,12 @@ fn the_program_runs_in_a_new_session_with_the_original_signal_mask() {
     assert_eq!(execute(l).unwrap(), Outcome::Exited(0));
     assert_eq!(std::fs::read_to_string(out).unwrap(), "True []\n");
 }
+
+#[test]
+fn with_a_pty_the_program_holds_only_the_pty() {
+    // Its three streams are a terminal (the new pty), and it is that terminal's session leader.
+    let script = "test -t 0 && test -t 1 && test -t 2 && [ \"$(ps -o sid= -p $$ | tr -d ' ')\" = $$ ] && exit 7";
+    let mut l = launch("sh", &["-c", script]);
+    l.terminal = TerminalMode::Pty;
+    assert_eq!(execute(l).unwrap(), Outcome::Exited(7));
+}
