@@ -97,11 +97,18 @@ impl ChildSteps {
 /// Exits the child with [`SANDBOX_FAILED`] and a message naming the failed step.
 fn check(step: &str, result: Result<(), Errno>) {
     if let Err(e) = result {
+        let hint = match e {
+            Errno::E2BIG => {
+                "\n  = hint: Landlock stacks at most 16 layers, counting those llrun runs under"
+            }
+            _ => "",
+        };
         for part in [
             "llrun: cannot apply the sandbox: ",
             step,
             ": ",
             e.desc(),
+            hint,
             "\n",
         ] {
             // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffers are valid.

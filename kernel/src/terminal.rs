@@ -82,22 +82,27 @@ static SAVED: Mutex<Option<(RawFd, Termios)>> = Mutex::new(None);
 
 /// The real terminal in raw mode, for as long as this guard lives. Dropping it (or a panic, or
 /// [`RawMode::suspend`]) restores the settings the terminal had before.
+///
+/// Only one guard should exist at a time: the panic hook knows one terminal.
 #[derive(Debug)]
 pub struct RawMode {
-    fd: RawFd,
+    /// A duplicate of the caller's descriptor: the settings belong to the terminal, not to the
+    /// descriptor, and owning it keeps it open for as long as the guard (and the panic hook) may
+    /// use it.
+    fd: OwnedFd,
     original: Termios,
 }
 
 impl RawMode {
     /// Puts the terminal `fd` in raw mode: no echo, no line editing, no signals from keys, no
-    /// output processing. The descriptor must stay open while the guard lives (llrun uses its
-    /// standard input).
-    pub fn enter(fd: BorrowedFd<'_>) -> Result<RawMode, Errno> {
-        let original = termios::tcgetattr(fd)?;
-        let guard = RawMode {
-            fd: fd.as_raw_fd(),
-            original,
-        };
+    /// output processing.
+    pub fn enter(fd: impl AsFd) -> Result<RawMode, Errno> {
+        let fd = fd
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)))?;
+        let original = termios::tcgetattr(&fd)?;
+        let guard = RawMode { fd, original };
         guard.apply()?;
         Ok(guard)
     }
@@ -109,7 +114,7 @@ impl RawMode {
 
     /// Restores the original settings, e.g. before llrun stops itself on `SIGTSTP`.
     pub fn suspend(&self) {
-        restore(self.fd, &self.original);
+        restore(self.fd.as_raw_fd(), &self.original);
         *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
@@ -120,15 +125,11 @@ impl RawMode {
 
     fn apply(&self) -> Result<(), Errno> {
         install_panic_hook();
-        *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = Some((self.fd, self.original.clone()));
+        *SAVED.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((self.fd.as_raw_fd(), self.original.clone()));
         let mut raw = self.original.clone();
         termios::cfmakeraw(&mut raw);
-        termios::tcsetattr(self.borrowed(), SetArg::TCSADRAIN, &raw)
-    }
-
-    fn borrowed(&self) -> BorrowedFd<'_> {
-        // SAFETY: `enter` requires the descriptor to stay open while the guard lives.
-        unsafe { BorrowedFd::borrow_raw(self.fd) }
+        termios::tcsetattr(&self.fd, SetArg::TCSADRAIN, &raw)
     }
 }
 
@@ -139,7 +140,8 @@ impl Drop for RawMode {
 }
 
 fn restore(fd: RawFd, settings: &Termios) {
-    // SAFETY: the descriptor is open for as long as a RawMode guard (or its saved copy) exists.
+    // SAFETY: `fd` is owned by a live RawMode guard: `SAVED` holds it only between `apply` and
+    // `suspend`, which the guard's drop calls.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     let _ = termios::tcsetattr(fd, SetArg::TCSADRAIN, settings);
 }

@@ -109,7 +109,7 @@ pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
             // with the user's line editing on top of its own.
             let raw = std::io::stdin()
                 .is_terminal()
-                .then(|| RawMode::enter(std::io::stdin().as_fd()).ok())
+                .then(|| RawMode::enter(std::io::stdin()).ok())
                 .flatten();
             (Some(relay), raw)
         }
