@@ -63,7 +63,10 @@ pub struct PortRange {
 pub enum RuleTarget {
     Paths(Vec<Word>),
     /// `connect tcp PORTS` / `bind tcp PORTS`; ports are validated (1–65535, first <= last).
-    Tcp { op: NetOp, ports: Vec<Spanned<PortRange>> },
+    Tcp {
+        op: NetOp,
+        ports: Vec<Spanned<PortRange>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,11 +118,25 @@ pub enum EnvAction {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StmtKind {
-    Include { optional: bool, target: IncludeTarget },
-    Set { name: Spanned<String>, value: Word },
-    Rule { kind: RuleKind, access: Vec<Spanned<AccessWord>>, target: RuleTarget },
+    Include {
+        optional: bool,
+        target: IncludeTarget,
+    },
+    Set {
+        name: Spanned<String>,
+        value: Word,
+    },
+    Rule {
+        kind: RuleKind,
+        access: Vec<Spanned<AccessWord>>,
+        target: RuleTarget,
+    },
     Isolate(Vec<Spanned<ScopeWord>>),
-    If { cond: Cond, then: Vec<Stmt>, otherwise: Vec<Stmt> },
+    If {
+        cond: Cond,
+        then: Vec<Stmt>,
+        otherwise: Vec<Stmt>,
+    },
     RequireAbi(Spanned<u32>),
     Compat(Spanned<CompatMode>),
     Env(EnvAction),

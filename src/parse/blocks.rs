@@ -1,0 +1,106 @@
+//! Pairing `if … {`, `} else {` and `}` into nested statements, with an explicit stack (so a
+//! deeply nested file cannot overflow ours) and a depth limit (so it cannot overflow the
+//! resolver's recursion either).
+
+use super::ast::{Cond, Stmt, StmtKind};
+use crate::diag::Diagnostic;
+use crate::source::Span;
+
+/// Deepest nesting of `if` blocks accepted.
+pub const MAX_DEPTH: usize = 64;
+
+/// An `if` whose `}` has not been read yet.
+struct Open {
+    cond: Cond,
+    /// The `if … {` line.
+    span: Span,
+    then: Vec<Stmt>,
+    /// `Some` once `} else {` has been read.
+    otherwise: Option<Vec<Stmt>>,
+}
+
+/// The statements read so far, and the blocks still open around the current line.
+#[derive(Default)]
+pub struct Tree {
+    top: Vec<Stmt>,
+    open: Vec<Open>,
+}
+
+impl Tree {
+    /// Appends a statement to the innermost open block (or the file).
+    pub fn push(&mut self, stmt: Stmt) {
+        let list = match self.open.last_mut() {
+            None => &mut self.top,
+            Some(Open {
+                otherwise: Some(list),
+                ..
+            }) => list,
+            Some(Open { then, .. }) => then,
+        };
+        list.push(stmt);
+    }
+
+    /// `if COND {`; `keyword` is the `if` word, `span` the whole line.
+    pub fn open(&mut self, cond: Cond, keyword: Span, span: Span) -> Result<(), Diagnostic> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(Diagnostic::new(keyword, format!("`if` blocks nest more than {MAX_DEPTH} deep"))
+                .with_hint("combine conditions or move the inner blocks to a file of their own and `include` it"));
+        }
+        self.open.push(Open {
+            cond,
+            span,
+            then: Vec::new(),
+            otherwise: None,
+        });
+        Ok(())
+    }
+
+    /// `} else {`.
+    pub fn otherwise(&mut self, brace: Span, else_word: Span) -> Result<(), Diagnostic> {
+        let Some(block) = self.open.last_mut() else {
+            return Err(
+                Diagnostic::new(brace, "`} else {` without an `if` block to close").with_hint(
+                    "`else` follows an `if COND {` block: `if exists /x {` … `} else {` … `}`",
+                ),
+            );
+        };
+        if block.otherwise.is_some() {
+            return Err(
+                Diagnostic::new(else_word, "this `if` block already has an `else`").with_hint(
+                    "an `if` has at most one `else`; nest another `if` inside it for more cases",
+                ),
+            );
+        }
+        block.otherwise = Some(Vec::new());
+        Ok(())
+    }
+
+    /// `}`.
+    pub fn close(&mut self, brace: Span) -> Result<(), Diagnostic> {
+        let Some(block) = self.open.pop() else {
+            return Err(Diagnostic::new(brace, "unmatched `}`")
+                .with_hint("there is no open `if` block here; remove this `}` or add the missing `if … {` above"));
+        };
+        let kind = StmtKind::If {
+            cond: block.cond,
+            then: block.then,
+            otherwise: block.otherwise.unwrap_or_default(),
+        };
+        self.push(Stmt {
+            kind,
+            span: block.span,
+        });
+        Ok(())
+    }
+
+    /// The file's statements, once every block is closed.
+    pub fn finish(self) -> Result<Vec<Stmt>, Diagnostic> {
+        match self.open.last() {
+            None => Ok(self.top),
+            Some(block) => Err(
+                Diagnostic::new(block.span, "this `if` block is never closed")
+                    .with_hint("add a line with `}` after the last statement of the block"),
+            ),
+        }
+    }
+}

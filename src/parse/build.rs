@@ -1,0 +1,183 @@
+//! One line of words → a statement (or a block boundary). The grammar only splits words, so
+//! every message about a statement is written here, where it can name the statement.
+
+use super::args::{self, Args};
+use super::ast::{RuleKind, Stmt, StmtKind};
+use super::blocks::Tree;
+use super::lex::Tok;
+use super::words::{self, KEYWORDS};
+use super::{cond, env, include, rule, stmt};
+use crate::diag::Diagnostic;
+use crate::source::Span;
+
+/// Adds the statement on one logical line to `tree`.
+pub fn line(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
+    stray_backslash(toks)?;
+    let first = &toks[0].word;
+    if first.quoted {
+        return Err(Diagnostic::new(
+            first.span,
+            "a statement starts with a keyword, not a quoted word",
+        )
+        .with_hint(format!("e.g. `allow read {}`", args::shorten(&first.text))));
+    }
+    let span = line_span(toks);
+    match first.text.as_str() {
+        "}" => close(tree, toks),
+        "if" => {
+            args::no_glue(toks)?;
+            tree.open(cond::header(toks)?, first.span, span)
+        }
+        _ => {
+            let kind = statement(toks)?;
+            tree.push(Stmt { kind, span });
+            Ok(())
+        }
+    }
+}
+
+/// A statement that is not block structure; `toks[0]` is a bare word.
+fn statement(toks: &[Tok]) -> Result<StmtKind, Diagnostic> {
+    let keyword = &toks[0].word;
+    let kw = keyword.text.as_str();
+    if !KEYWORDS.contains(&kw) {
+        return Err(unknown(keyword.span, kw));
+    }
+    if !assigns(toks) {
+        args::no_glue(toks)?;
+    }
+    no_braces(&toks[1..])?;
+    let args = Args::new(toks);
+    match kw {
+        "allow" => rule::rule(RuleKind::Allow, args),
+        "deny" => rule::rule(RuleKind::Deny, args),
+        "ask" => rule::rule(RuleKind::Ask, args),
+        "include" => include::include(false, args),
+        "include?" => include::include(true, args),
+        "set" => env::set(args),
+        "env" => env::env(args),
+        "isolate" => stmt::isolate(args),
+        "require" => stmt::require(args),
+        _ => stmt::compat(args),
+    }
+}
+
+/// `set NAME=VALUE` and `env set NAME=VALUE…`, where `NAME=` may be glued to a quoted value
+/// (checked, with every other glue, in [`env`]).
+fn assigns(toks: &[Tok]) -> bool {
+    let bare = |i: usize| {
+        toks.get(i)
+            .map(|t| &t.word)
+            .filter(|w| !w.quoted)
+            .map(|w| w.text.as_str())
+    };
+    match bare(0) {
+        Some("set") => bare(1).is_some_and(|t| t.contains('=')),
+        Some("env") => bare(1) == Some("set"),
+        _ => false,
+    }
+}
+
+fn unknown(span: Span, kw: &str) -> Diagnostic {
+    let (message, hint) = match kw {
+        "else" => (
+            "`else` must follow the `}` that closes the `if` block".to_string(),
+            "write `} else {` on one line".to_string(),
+        ),
+        "{" => (
+            "unexpected `{`".to_string(),
+            "`{` goes at the end of an `if` line, e.g. `if exists /opt/app {`".to_string(),
+        ),
+        _ if kw.starts_with('}') => (
+            "`}` must stand alone".to_string(),
+            "put `}` on its own line, or write `} else {` with blanks".to_string(),
+        ),
+        _ if kw.starts_with(['/', '~', '$']) => (
+            format!(
+                "a statement cannot start with the pattern `{}`",
+                args::shorten(kw)
+            ),
+            format!(
+                "start with a keyword, e.g. `allow read {}`",
+                args::shorten(kw)
+            ),
+        ),
+        _ => (
+            format!("unknown statement `{}`", args::shorten(kw)),
+            words::hint(kw, KEYWORDS),
+        ),
+    };
+    Diagnostic::new(span, message).with_hint(hint)
+}
+
+/// `}` alone, or `} else {`.
+fn close(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
+    let brace = toks[0].word.span;
+    let Some(next) = toks.get(1).map(|t| &t.word) else {
+        return tree.close(brace);
+    };
+    if next.quoted || next.text != "else" {
+        return Err(args::unexpected(next).with_hint(
+            "`}` stands alone on its line (or `} else {`); put the statement on the next line",
+        ));
+    }
+    args::no_glue(toks)?;
+    match toks.get(2).map(|t| &t.word) {
+        Some(w) if !w.quoted && w.text == "{" && toks.len() == 3 => {
+            tree.otherwise(brace, next.span)
+        }
+        Some(w) if !w.quoted && w.text == "if" => Err(Diagnostic::new(
+            w.span,
+            "`else if` is not supported",
+        )
+        .with_hint(
+            "write `} else {`, put the inner `if … {` on the next line, and close both blocks",
+        )),
+        Some(w) if !w.quoted && w.text == "{" => {
+            Err(args::unexpected(&toks[3].word).with_hint("`} else {` ends the line"))
+        }
+        Some(w) => Err(args::unexpected(w).with_hint("write `} else {`")),
+        None => Err(Diagnostic::new(
+            Span {
+                start: next.span.end,
+                ..next.span
+            },
+            "`else` needs `{`",
+        )
+        .with_hint("write `} else {`")),
+    }
+}
+
+/// `{` and `}` as words of an ordinary statement are almost certainly misplaced block braces.
+fn no_braces(toks: &[Tok]) -> Result<(), Diagnostic> {
+    match toks
+        .iter()
+        .find(|t| !t.word.quoted && (t.word.text == "{" || t.word.text == "}"))
+    {
+        None => Ok(()),
+        Some(t) if t.word.text == "{" => Err(args::unexpected(&t.word)
+            .with_hint("only an `if` line opens a block: `if exists /opt/app {`")),
+        Some(t) => Err(args::unexpected(&t.word).with_hint("`}` closes a block on its own line")),
+    }
+}
+
+/// A `\` followed by blanks is a word, not a line continuation: say so rather than treating it
+/// as a pattern.
+fn stray_backslash(toks: &[Tok]) -> Result<(), Diagnostic> {
+    match toks.iter().find(|t| !t.word.quoted && t.word.text == "\\") {
+        None => Ok(()),
+        Some(t) => Err(Diagnostic::new(
+            t.word.span,
+            "`\\` continues a line only as its very last character",
+        )
+        .with_hint("remove the blanks (or comment) after the `\\`, or remove the `\\`")),
+    }
+}
+
+/// From the first word to the last: the statement's place for `file:line` and carets.
+fn line_span(toks: &[Tok]) -> Span {
+    Span {
+        end: toks[toks.len() - 1].word.span.end,
+        ..toks[0].word.span
+    }
+}

@@ -1,0 +1,99 @@
+//! The small statements: `isolate`, `require abi N`, `compat MODE`, and the ABI number that
+//! `require` and `if abi` share.
+
+use super::args::{self, Args, spanned};
+use super::ast::{Spanned, StmtKind, Word};
+use super::words::{self, COMPAT, SCOPES};
+use crate::diag::Diagnostic;
+
+/// Largest ABI number accepted: far above any kernel's, low enough that a typo is caught.
+const MAX_ABI: u32 = 255;
+
+pub fn isolate(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+    let scopes = args.rest();
+    if scopes.is_empty() {
+        return Err(args.missing(
+            "`isolate` needs a scope",
+            "e.g. `isolate signals` or `isolate abstract-unix`",
+        ));
+    }
+    let mut out = Vec::new();
+    for tok in scopes {
+        let text = args::bare(&tok.word, "a scope")?;
+        let scope = words::lookup(SCOPES, text).ok_or_else(|| {
+            Diagnostic::new(
+                tok.word.span,
+                format!("unknown scope `{}`", args::shorten(text)),
+            )
+            .with_hint(words::hint(text, &words::names(SCOPES)))
+        })?;
+        out.push(spanned(scope, tok.word.span));
+    }
+    Ok(StmtKind::Isolate(out))
+}
+
+pub fn require(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+    let Some(what) = args.next() else {
+        return Err(args.missing(
+            "`require` needs `abi N`",
+            "e.g. `require abi 4` to refuse kernels older than Landlock ABI 4",
+        ));
+    };
+    let text = args::bare(what, "`abi`")?;
+    if text != "abi" {
+        return Err(Diagnostic::new(
+            what.span,
+            format!("unknown requirement `{}`", args::shorten(text)),
+        )
+        .with_hint(format!(
+            "{}; write `require abi N`",
+            words::hint(text, &["abi"])
+        )));
+    }
+    let Some(n) = args.next() else {
+        return Err(args.missing("`require abi` needs a number", "e.g. `require abi 4`"));
+    };
+    let abi = abi_number(n)?;
+    args.done("`require abi` takes one number")?;
+    Ok(StmtKind::RequireAbi(abi))
+}
+
+pub fn compat(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+    let Some(word) = args.next() else {
+        return Err(args.missing(
+            "`compat` needs a mode",
+            "write `compat strict` or `compat best-effort`",
+        ));
+    };
+    let text = args::bare(word, "the mode")?;
+    let mode = words::lookup(COMPAT, text).ok_or_else(|| {
+        Diagnostic::new(
+            word.span,
+            format!("unknown compat mode `{}`", args::shorten(text)),
+        )
+        .with_hint(words::hint(text, &words::names(COMPAT)))
+    })?;
+    args.done("`compat` takes one mode")?;
+    Ok(StmtKind::Compat(spanned(mode, word.span)))
+}
+
+/// A Landlock ABI version: a small decimal number.
+pub fn abi_number(word: &Word) -> Result<Spanned<u32>, Diagnostic> {
+    let text = &word.text;
+    let ok = !word.quoted && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<u32>() {
+        Ok(n) if ok && n <= MAX_ABI => Ok(spanned(n, word.span)),
+        _ if ok => Err(Diagnostic::new(
+            word.span,
+            format!("ABI version {} is too large", args::shorten(text)),
+        )
+        .with_hint(
+            "Landlock ABI versions are small numbers, e.g. 4 (Linux 6.7) or 6 (Linux 6.12)",
+        )),
+        _ => Err(Diagnostic::new(
+            word.span,
+            format!("`{}` is not an ABI version", args::shorten(text)),
+        )
+        .with_hint("write a number, e.g. `4`")),
+    }
+}

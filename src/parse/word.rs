@@ -1,0 +1,140 @@
+//! Turning one token of source text into an [`ast::Word`]: unquoting, unescaping, and checking
+//! that every `${…}` is well-formed, so that a broken reference is reported where it is written
+//! rather than when (or whether) the resolver reaches it.
+
+use super::ast::Word;
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
+
+/// A bare word: its text is the source itself.
+pub fn bare(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
+    let mut i = 0;
+    while let Some(off) = src[i..].find("${") {
+        i += off + variable(&src[i + off..], start + i + off, file)?;
+    }
+    let span = Span {
+        file,
+        start,
+        end: start + src.len(),
+    };
+    Ok(Word {
+        text: src.to_string(),
+        quoted: false,
+        literal_dollars: Vec::new(),
+        span,
+    })
+}
+
+/// A `"quoted"` word (`src` includes both quotes).
+pub fn quoted(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
+    let inner = &src[1..src.len() - 1];
+    let base = start + 1;
+    let mut text = String::with_capacity(inner.len());
+    let mut literal_dollars = Vec::new();
+    let mut i = 0;
+    while let Some(ch) = inner[i..].chars().next() {
+        if ch == '\\' {
+            // The grammar guarantees a character after `\` inside quotes.
+            let esc = inner[i + 1..].chars().next().unwrap_or('\\');
+            let out = escape(esc).ok_or_else(|| bad_escape(esc, base + i, file))?;
+            if out == '$' {
+                literal_dollars.push(text.len());
+            }
+            text.push(out);
+            i += 1 + esc.len_utf8();
+        } else if inner[i..].starts_with("${") {
+            let len = variable(&inner[i..], base + i, file)?;
+            text.push_str(&inner[i..i + len]);
+            i += len;
+        } else {
+            text.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    let span = Span {
+        file,
+        start,
+        end: start + src.len(),
+    };
+    Ok(Word {
+        text,
+        quoted: true,
+        literal_dollars,
+        span,
+    })
+}
+
+/// The error for a `"` with no closing quote on its line, pointing at the opening quote.
+pub fn unterminated(start: usize, file: FileId) -> Diagnostic {
+    Diagnostic::new(
+        Span {
+            file,
+            start,
+            end: start + 1,
+        },
+        "unterminated quote",
+    )
+    .with_hint("close the word with `\"` on the same line; write `\\\"` for a quote inside it")
+}
+
+/// Whether `s` is a variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The hint for a malformed name, shared by `${…}`, `set` and `env`.
+pub const NAME_HINT: &str =
+    "names are letters, digits and `_`, and do not start with a digit, e.g. `APP_DIR`";
+
+/// Checks the `${NAME}` at the start of `src` (at byte `at` of the file); returns its length.
+fn variable(src: &str, at: usize, file: FileId) -> Result<usize, Diagnostic> {
+    let Some(close) = src.find('}') else {
+        return Err(Diagnostic::new(
+            Span {
+                file,
+                start: at,
+                end: at + 2,
+            },
+            "unterminated `${`",
+        )
+        .with_hint(
+            "write `${NAME}`; for a literal `$` before `{`, quote the word and write `\\$`",
+        ));
+    };
+    let name = &src[2..close];
+    let span = Span {
+        file,
+        start: at,
+        end: at + close + 1,
+    };
+    if name.is_empty() {
+        return Err(Diagnostic::new(span, "empty variable reference `${}`")
+            .with_hint("write `${NAME}`, e.g. `${HOME}`"));
+    }
+    if !is_name(name) {
+        return Err(
+            Diagnostic::new(span, format!("`{name}` is not a variable name")).with_hint(NAME_HINT),
+        );
+    }
+    Ok(close + 1)
+}
+
+fn escape(ch: char) -> Option<char> {
+    match ch {
+        '"' => Some('"'),
+        '\\' => Some('\\'),
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        '$' => Some('$'),
+        _ => None,
+    }
+}
+
+fn bad_escape(ch: char, at: usize, file: FileId) -> Diagnostic {
+    Diagnostic::new(Span { file, start: at, end: at + 1 + ch.len_utf8() }, format!("unknown escape `\\{ch}`"))
+        .with_hint("inside quotes, `\\` escapes only `\\\"`, `\\\\`, `\\n`, `\\t` and `\\$`; write `\\\\` for a backslash")
+}
