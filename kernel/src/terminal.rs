@@ -68,6 +68,17 @@ pub fn set_window_size(fd: impl AsFd, size: &Winsize) -> Result<(), Errno> {
     unsafe { tiocswinsz(fd.as_fd().as_raw_fd(), size) }.map(drop)
 }
 
+nix::ioctl_read_bad!(fionread, libc::FIONREAD, libc::c_int);
+
+/// How many bytes of input wait on the terminal `fd` (`FIONREAD`). In canonical mode only
+/// complete lines count.
+pub fn input_pending(fd: impl AsFd) -> Result<usize, Errno> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer, which is valid.
+    unsafe { fionread(fd.as_fd().as_raw_fd(), &mut n) }?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Makes the terminal on `fd` the controlling terminal of the calling process, which must be a
 /// session leader without one (`TIOCSCTTY`, never stealing it from another session).
 /// Async-signal-safe.

@@ -100,10 +100,7 @@ pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
     let exit = llrun_kernel::process::pidfd_open(program).map_err(RunError::Wait)?;
     let (relay, raw) = match pty {
         Some(pty) => {
-            // Our copy of the slave goes, so that the master reports the end once the program's
-            // copies are closed.
-            drop(pty.slave);
-            let relay = relay::Relay::new(pty.master).map_err(RunError::Terminal)?;
+            let relay = relay::Relay::new(pty.master, pty.slave).map_err(RunError::Terminal)?;
             // Raw mode only now: a message about a failed exec above is printed in cooked mode.
             // Best effort: the program already runs, and without raw mode it still works, only
             // with the user's line editing on top of its own.

@@ -8,16 +8,23 @@ use nix::errno::Errno;
 use nix::poll::PollFlags;
 use nix::sys::termios::{self, LocalFlags, SpecialCharacterIndices};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 /// At most this much output is held while stdout is slow; the program then waits on its pty.
 const OUTPUT_CAP: usize = 64 * 1024;
 /// One write to stdout: a pipe with room for one page takes it without blocking.
 const CHUNK: usize = 4096;
+/// How long after the last input was written the end of input may be told (see
+/// [`Relay::tick`]).
+const EOF_SETTLE: Duration = Duration::from_millis(50);
 
 /// The relay's state.
 #[derive(Debug)]
 pub struct Relay {
     master: OwnedFd,
+    /// llrun's copy of the program's end, to see how much input the program has yet to read.
+    /// Dropped when the program ends, so that the master then reports the end of its output.
+    slave: Option<OwnedFd>,
     stdin: std::io::Stdin,
     stdout: std::io::Stdout,
     /// Still reading stdin (not at end of file, program still running).
@@ -31,6 +38,14 @@ pub struct Relay {
     to_user: Vec<u8>,
     /// The last byte sent to the program: tells whether an end of file needs one `VEOF` or two.
     last_sent: Option<u8>,
+    /// Stdin has ended; the end is told to the program once it has read what came before.
+    eof_pending: bool,
+    /// At the last [`Relay::tick`], the program had nothing left to read and its pty was in
+    /// this mode (canonical or not).
+    idle_mode: Option<bool>,
+    /// When input was last written to the master: written bytes reach the program's side
+    /// asynchronously, so "nothing left to read" means something only a while after.
+    last_write: Option<Instant>,
 }
 
 /// The descriptors the event loop polls for the relay, and for what.
@@ -43,10 +58,11 @@ pub struct Interest<'a> {
 }
 
 impl Relay {
-    pub fn new(master: OwnedFd) -> Result<Relay, Errno> {
+    pub fn new(master: OwnedFd, slave: OwnedFd) -> Result<Relay, Errno> {
         llrun_kernel::terminal::set_nonblocking(&master)?;
         Ok(Relay {
             master,
+            slave: Some(slave),
             stdin: std::io::stdin(),
             stdout: std::io::stdout(),
             input_open: true,
@@ -55,6 +71,9 @@ impl Relay {
             to_program: Vec::new(),
             to_user: Vec::new(),
             last_sent: None,
+            eof_pending: false,
+            idle_mode: None,
+            last_write: None,
         })
     }
 
@@ -82,7 +101,14 @@ impl Relay {
     /// shell), and only drain what the program wrote.
     pub fn program_ended(&mut self) {
         self.input_open = false;
+        self.eof_pending = false;
         self.to_program.clear();
+        self.slave = None;
+    }
+
+    /// An end of input waits to be told: the event loop should call [`Relay::tick`] soon.
+    pub fn eof_pending(&self) -> bool {
+        self.eof_pending
     }
 
     /// Nothing is left to relay.
@@ -144,6 +170,7 @@ impl Relay {
     fn write_master(&mut self) {
         match nix::unistd::write(&self.master, &self.to_program) {
             Ok(n) => {
+                self.last_write = Some(Instant::now());
                 self.last_sent = self.to_program[..n].last().copied().or(self.last_sent);
                 self.to_program.drain(..n);
             }
@@ -152,21 +179,46 @@ impl Relay {
         }
     }
 
-    /// Stdin reached its end: tell the program as a terminal would, with the `VEOF` character
-    /// (twice after an unfinished line: the first only ends the line). In non-canonical mode
-    /// there is no such thing as end of file on a terminal, so nothing is sent.
+    /// Stdin reached its end. The program is told once it has read everything before (see
+    /// [`Relay::tick`]).
     fn input_ended(&mut self) {
         self.input_open = false;
+        self.eof_pending = true;
+    }
+
+    /// Tells a pending end of input, as a user at a terminal would, with the `VEOF` character
+    /// (Ctrl-D), once the program has read all earlier input. Sent earlier, it could be read in
+    /// one mode and interpreted in another: a program that switches to raw mode to read keys
+    /// (readline in bash and python) would find a stale canonical end-of-file marker instead of
+    /// the key it takes as end of input. In canonical mode a line left unfinished needs a
+    /// second `VEOF`: the first only ends the line.
+    ///
+    /// This is a heuristic: a program that reads its input, then takes long before switching to
+    /// raw mode for the next read, may still find the wrong kind of end.
+    pub fn tick(&mut self) {
+        if !self.eof_pending
+            || !self.to_program.is_empty()
+            || self.last_write.is_some_and(|t| t.elapsed() < EOF_SETTLE)
+        {
+            return;
+        }
+        let Some(slave) = &self.slave else { return };
+        let idle = llrun_kernel::terminal::input_pending(slave).is_ok_and(|n| n == 0);
         let Ok(settings) = termios::tcgetattr(&self.master) else {
             return;
         };
-        if !settings.local_flags.contains(LocalFlags::ICANON) {
+        let canonical = settings.local_flags.contains(LocalFlags::ICANON);
+        // Nothing left to read, in the same mode, on two looks in a row: the program is most
+        // likely waiting for input rather than between two reads.
+        let seen = std::mem::replace(&mut self.idle_mode, idle.then_some(canonical));
+        if !idle || seen != Some(canonical) {
             return;
         }
+        self.eof_pending = false;
         let eof = settings.control_chars[SpecialCharacterIndices::VEOF as usize];
         let unfinished_line = self.last_sent.is_some_and(|b| b != b'\n');
         self.to_program.push(eof);
-        if unfinished_line {
+        if canonical && unfinished_line {
             self.to_program.push(eof);
         }
     }

@@ -16,6 +16,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 /// After the program has ended, output still arriving from processes it left behind on the pty
 /// is relayed until it has been quiet this long.
 const DRAIN_IDLE_MS: u16 = 100;
+/// While an end of input waits for the program to read what came before, how often to look.
+const EOF_CHECK_MS: u16 = 20;
 
 /// A running program and what llrun relays for it.
 pub struct Session<'a> {
@@ -76,14 +78,17 @@ impl Session<'_> {
             {
                 return Ok(outcome);
             }
-            let timeout = if ended.is_some() {
-                PollTimeout::from(DRAIN_IDLE_MS)
-            } else {
-                PollTimeout::NONE
+            let timeout = match (&ended, &mut self.relay) {
+                (Some(_), _) => PollTimeout::from(DRAIN_IDLE_MS),
+                (None, Some(relay)) if relay.eof_pending() => {
+                    relay.tick();
+                    PollTimeout::from(EOF_CHECK_MS)
+                }
+                (None, _) => PollTimeout::NONE,
             };
             let Some(ready) = self.poll(timeout, ended.is_some())? else {
                 // Quiet after the end: whoever still holds the pty is not ours to wait for.
-                if let Some(relay) = &mut self.relay {
+                if let (Some(_), Some(relay)) = (&ended, &mut self.relay) {
                     relay.abandon();
                 }
                 continue;
