@@ -7,61 +7,64 @@ use super::lex::Tok;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
-/// The words after a statement's keyword.
-pub struct Args<'a> {
-    pub keyword: &'a Word,
-    toks: &'a [Tok],
-    pos: usize,
+/// The words after a statement's keyword, consumed in order. Owning them lets the statement
+/// move its words into the tree instead of copying them.
+pub struct Args {
+    rest: std::vec::IntoIter<Tok>,
+    /// The point just after the last word consumed (at first, the keyword).
+    gap: Span,
 }
 
-impl<'a> Args<'a> {
-    /// `toks[0]` is the keyword; the line has at least one token.
-    pub fn new(toks: &'a [Tok]) -> Self {
-        Args {
-            keyword: &toks[0].word,
-            toks: &toks[1..],
-            pos: 0,
-        }
+impl Args {
+    /// The words after a keyword that ends at `keyword.end`.
+    pub fn new(keyword: Span, rest: std::vec::IntoIter<Tok>) -> Self {
+        let gap = Span {
+            start: keyword.end,
+            ..keyword
+        };
+        Args { rest, gap }
     }
 
-    pub fn next(&mut self) -> Option<&'a Word> {
-        self.next_tok().map(|t| &t.word)
+    pub fn next(&mut self) -> Option<Word> {
+        self.next_tok().map(|t| t.word)
     }
 
-    pub fn next_tok(&mut self) -> Option<&'a Tok> {
-        let tok = self.toks.get(self.pos)?;
-        self.pos += 1;
+    pub fn next_tok(&mut self) -> Option<Tok> {
+        let tok = self.rest.next()?;
+        self.gap = Span {
+            start: tok.word.span.end,
+            ..tok.word.span
+        };
         Some(tok)
     }
 
-    pub fn peek(&self) -> Option<&'a Tok> {
-        self.toks.get(self.pos)
+    /// The next word if it touches the previous one (`NAME=` then `"value"`).
+    pub fn next_glued(&mut self) -> Option<Tok> {
+        if self.peek()?.glued {
+            self.next_tok()
+        } else {
+            None
+        }
+    }
+
+    pub fn peek(&self) -> Option<&Tok> {
+        self.rest.as_slice().first()
     }
 
     /// All the words not consumed yet.
-    pub fn rest(&mut self) -> &'a [Tok] {
-        let rest = &self.toks[self.pos..];
-        self.pos = self.toks.len();
-        rest
-    }
-
-    /// The point just after the last word consumed: where a missing word should have been.
-    pub fn gap(&self) -> Span {
-        let last = if self.pos == 0 {
-            self.keyword
-        } else {
-            &self.toks[self.pos - 1].word
-        };
-        Span {
-            file: last.span.file,
-            start: last.span.end,
-            end: last.span.end,
+    pub fn rest(&mut self) -> Vec<Tok> {
+        if let Some(last) = self.rest.as_slice().last() {
+            self.gap = Span {
+                start: last.word.span.end,
+                ..last.word.span
+            };
         }
+        std::mem::take(&mut self.rest).collect()
     }
 
     /// An error for a word that is missing, pointing at the gap where it belongs.
     pub fn missing(&self, message: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.gap(), message).with_hint(hint)
+        Diagnostic::new(self.gap, message).with_hint(hint)
     }
 
     /// Succeeds when every word has been consumed; otherwise the first extra word is an error.

@@ -10,10 +10,14 @@ use super::{cond, env, include, rule, stmt};
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
-/// Adds the statement on one logical line to `tree`.
-pub fn line(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
-    stray_backslash(toks)?;
-    let first = &toks[0].word;
+/// Adds the statement on one logical line (never empty) to `tree`.
+pub fn line(tree: &mut Tree, toks: Vec<Tok>) -> Result<(), Diagnostic> {
+    stray_backslash(&toks)?;
+    let span = line_span(&toks);
+    let mut words = toks.into_iter();
+    let Some(Tok { word: first, .. }) = words.next() else {
+        return Ok(());
+    };
     if first.quoted {
         return Err(Diagnostic::new(
             first.span,
@@ -21,39 +25,36 @@ pub fn line(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
         )
         .with_hint(format!("e.g. `allow read {}`", args::shorten(&first.text))));
     }
-    let span = line_span(toks);
     match first.text.as_str() {
-        "}" => close(tree, toks),
+        "}" => close(tree, first.span, words.as_slice()),
         "if" => {
-            args::no_glue(toks)?;
-            tree.open(cond::header(toks)?, first.span, span)
+            args::no_glue(words.as_slice())?;
+            tree.open(cond::header(first.span, words)?, first.span, span)
         }
-        _ => {
-            let kind = statement(toks)?;
+        kw => {
+            let kind = statement(kw, first.span, words)?;
             tree.push(Stmt { kind, span });
             Ok(())
         }
     }
 }
 
-/// A statement that is not block structure; `toks[0]` is a bare word.
-fn statement(toks: &[Tok]) -> Result<StmtKind, Diagnostic> {
-    let keyword = &toks[0].word;
-    let kw = keyword.text.as_str();
+/// A statement that is not block structure.
+fn statement(kw: &str, at: Span, words: std::vec::IntoIter<Tok>) -> Result<StmtKind, Diagnostic> {
     if !KEYWORDS.contains(&kw) {
-        return Err(unknown(keyword.span, kw));
+        return Err(unknown(at, kw));
     }
-    if !assigns(toks) {
-        args::no_glue(toks)?;
+    if !assigns(kw, words.as_slice()) {
+        args::no_glue(words.as_slice())?;
     }
-    no_braces(&toks[1..])?;
-    let args = Args::new(toks);
+    no_braces(words.as_slice())?;
+    let args = Args::new(at, words);
     match kw {
-        "allow" => rule::rule(RuleKind::Allow, args),
-        "deny" => rule::rule(RuleKind::Deny, args),
-        "ask" => rule::rule(RuleKind::Ask, args),
-        "include" => include::include(false, args),
-        "include?" => include::include(true, args),
+        "allow" => rule::rule(RuleKind::Allow, kw, args),
+        "deny" => rule::rule(RuleKind::Deny, kw, args),
+        "ask" => rule::rule(RuleKind::Ask, kw, args),
+        "include" => include::include(false, kw, args),
+        "include?" => include::include(true, kw, args),
         "set" => env::set(args),
         "env" => env::env(args),
         "isolate" => stmt::isolate(args),
@@ -64,16 +65,15 @@ fn statement(toks: &[Tok]) -> Result<StmtKind, Diagnostic> {
 
 /// `set NAME=VALUE` and `env set NAME=VALUE…`, where `NAME=` may be glued to a quoted value
 /// (checked, with every other glue, in [`env`]).
-fn assigns(toks: &[Tok]) -> bool {
-    let bare = |i: usize| {
-        toks.get(i)
-            .map(|t| &t.word)
-            .filter(|w| !w.quoted)
-            .map(|w| w.text.as_str())
-    };
-    match bare(0) {
-        Some("set") => bare(1).is_some_and(|t| t.contains('=')),
-        Some("env") => bare(1) == Some("set"),
+fn assigns(kw: &str, rest: &[Tok]) -> bool {
+    let first = rest
+        .first()
+        .map(|t| &t.word)
+        .filter(|w| !w.quoted)
+        .map(|w| w.text.as_str());
+    match kw {
+        "set" => first.is_some_and(|t| t.contains('=')),
+        "env" => first == Some("set"),
         _ => false,
     }
 }
@@ -110,10 +110,9 @@ fn unknown(span: Span, kw: &str) -> Diagnostic {
     Diagnostic::new(span, message).with_hint(hint)
 }
 
-/// `}` alone, or `} else {`.
-fn close(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
-    let brace = toks[0].word.span;
-    let Some(next) = toks.get(1).map(|t| &t.word) else {
+/// `}` alone, or `} else {`; `rest` is what follows the `}`.
+fn close(tree: &mut Tree, brace: Span, rest: &[Tok]) -> Result<(), Diagnostic> {
+    let Some(next) = rest.first().map(|t| &t.word) else {
         return tree.close(brace);
     };
     if next.quoted || next.text != "else" {
@@ -121,9 +120,9 @@ fn close(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
             "`}` stands alone on its line (or `} else {`); put the statement on the next line",
         ));
     }
-    args::no_glue(toks)?;
-    match toks.get(2).map(|t| &t.word) {
-        Some(w) if !w.quoted && w.text == "{" && toks.len() == 3 => {
+    args::no_glue(rest)?;
+    match rest.get(1).map(|t| &t.word) {
+        Some(w) if !w.quoted && w.text == "{" && rest.len() == 2 => {
             tree.otherwise(brace, next.span)
         }
         Some(w) if !w.quoted && w.text == "if" => Err(Diagnostic::new(
@@ -134,7 +133,7 @@ fn close(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
             "write `} else {`, put the inner `if … {` on the next line, and close both blocks",
         )),
         Some(w) if !w.quoted && w.text == "{" => {
-            Err(args::unexpected(&toks[3].word).with_hint("`} else {` ends the line"))
+            Err(args::unexpected(&rest[2].word).with_hint("`} else {` ends the line"))
         }
         Some(w) => Err(args::unexpected(w).with_hint("write `} else {`")),
         None => Err(Diagnostic::new(

@@ -8,74 +8,73 @@ use super::stmt::abi_number;
 use super::word::{NAME_HINT, is_name};
 use super::words::{self, CMP_OPS, CONDITIONS};
 use crate::diag::Diagnostic;
+use crate::source::Span;
 
 const FORMS: &str =
     "conditions are `exists PATH`, `env NAME` and `abi >= N`, optionally after `not`";
 
-/// Parses a whole `if … {` line (`toks[0]` is `if`).
-pub fn header(toks: &[Tok]) -> Result<Cond, Diagnostic> {
-    let last = &toks[toks.len() - 1].word;
-    let opens = !last.quoted && last.text == "{" && toks.len() > 1;
+/// Parses the words of an `if … {` line after the `if` (which is at `at`).
+pub fn header(at: Span, words: std::vec::IntoIter<Tok>) -> Result<Cond, Diagnostic> {
+    let mut words: Vec<Tok> = words.collect();
+    let opens = words
+        .last()
+        .is_some_and(|t| !t.word.quoted && t.word.text == "{");
     if !opens {
-        let args = Args::new(toks);
-        return Err(
-            if !last.quoted && last.text.len() > 1 && last.text.ends_with('{') {
-                Diagnostic::new(last.span, "missing blank before `{`")
-                    .with_hint(format!("write `{} {{`", last.text.trim_end_matches('{')))
-            } else if toks.len() == 1 {
-                args.missing(
-                    "`if` needs a condition and `{`",
-                    format!("e.g. `if exists /opt/app {{`; {FORMS}"),
-                )
-            } else {
-                let mut args = args;
-                args.rest();
-                args.missing("an `if` line must end with `{`", "e.g. `if exists /opt/app {`, then the block's statements, then `}` on its own line")
-            },
-        );
+        return Err(no_brace(at, words));
     }
-    let mut args = Args::new(&toks[..toks.len() - 1]);
+    words.pop();
+    let mut args = Args::new(at, words.into_iter());
     let cond = cond(&mut args)?;
     args.done(format!("{FORMS}; quote a path that contains blanks"))?;
     Ok(cond)
 }
 
-fn cond(args: &mut Args<'_>) -> Result<Cond, Diagnostic> {
+/// The error for an `if` line that does not end with `{`.
+fn no_brace(at: Span, words: Vec<Tok>) -> Diagnostic {
+    let mut args = Args::new(at, words.into_iter());
+    match args.rest().pop().map(|t| t.word) {
+        None => args.missing(
+            "`if` needs a condition and `{`",
+            format!("e.g. `if exists /opt/app {{`; {FORMS}"),
+        ),
+        Some(last) if !last.quoted && last.text.len() > 1 && last.text.ends_with('{') => {
+            Diagnostic::new(last.span, "missing blank before `{`")
+                .with_hint(format!("write `{} {{`", last.text.trim_end_matches('{')))
+        }
+        Some(_) => args.missing(
+            "an `if` line must end with `{`",
+            "e.g. `if exists /opt/app {`, then the block's statements, then `}` on its own line",
+        ),
+    }
+}
+
+fn cond(args: &mut Args) -> Result<Cond, Diagnostic> {
     let Some(word) = args.next() else {
         return Err(args.missing(
             "`if` needs a condition",
             format!("e.g. `if exists /opt/app {{`; {FORMS}"),
         ));
     };
-    let text = args::bare(word, "a condition")?;
+    let text = args::bare(&word, "a condition")?;
     if text == "not" {
-        if args
+        if let Some(again) = args
             .peek()
-            .is_some_and(|t| t.word.text == "not" && !t.word.quoted)
+            .filter(|t| t.word.text == "not" && !t.word.quoted)
         {
-            let span = args.peek().map_or(word.span, |t| t.word.span);
-            return Err(
-                Diagnostic::new(span, "`not not` cancels out").with_hint("remove both `not`s")
-            );
+            return Err(Diagnostic::new(again.word.span, "`not not` cancels out")
+                .with_hint("remove both `not`s"));
         }
         return Ok(Cond::Not(Box::new(cond(args)?)));
     }
     match text {
-        "exists" => Ok(Cond::Exists(
-            operand(args, "exists", "a path", "/opt/app")?.clone(),
-        )),
+        "exists" => Ok(Cond::Exists(operand(args, "exists", "a path", "/opt/app")?)),
         "env" => env_name(operand(args, "env", "a variable name", "DISPLAY")?),
         "abi" => abi(args),
-        _ => Err(unknown(word)),
+        _ => Err(unknown(&word)),
     }
 }
 
-fn operand<'a>(
-    args: &mut Args<'a>,
-    kw: &str,
-    what: &str,
-    example: &str,
-) -> Result<&'a Word, Diagnostic> {
+fn operand(args: &mut Args, kw: &str, what: &str, example: &str) -> Result<Word, Diagnostic> {
     args.next().ok_or_else(|| {
         args.missing(
             format!("`{kw}` needs {what}"),
@@ -84,7 +83,7 @@ fn operand<'a>(
     })
 }
 
-fn env_name(word: &Word) -> Result<Cond, Diagnostic> {
+fn env_name(word: Word) -> Result<Cond, Diagnostic> {
     if word.quoted || !is_name(&word.text) {
         return Err(Diagnostic::new(
             word.span,
@@ -97,10 +96,10 @@ fn env_name(word: &Word) -> Result<Cond, Diagnostic> {
             "{NAME_HINT}; `if env NAME` is true when NAME is set and not empty"
         )));
     }
-    Ok(Cond::Env(spanned(word.text.clone(), word.span)))
+    Ok(Cond::Env(spanned(word.text, word.span)))
 }
 
-fn abi(args: &mut Args<'_>) -> Result<Cond, Diagnostic> {
+fn abi(args: &mut Args) -> Result<Cond, Diagnostic> {
     let example = "e.g. `if abi >= 6 {`";
     let Some(op_word) = args.next() else {
         return Err(args.missing("`abi` needs a comparison and a version", example));
@@ -132,7 +131,7 @@ fn abi(args: &mut Args<'_>) -> Result<Cond, Diagnostic> {
             example,
         ));
     };
-    Ok(Cond::Abi(op, abi_number(n)?))
+    Ok(Cond::Abi(op, abi_number(&n)?))
 }
 
 fn unknown(word: &Word) -> Diagnostic {

@@ -10,12 +10,12 @@ use crate::diag::Diagnostic;
 
 const SET_EXAMPLE: &str = "e.g. `set APP_DIR = \"/opt/app\"`";
 
-pub fn set(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+pub fn set(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(first) = args.next_tok() else {
         return Err(args.missing("`set` needs a name and a value", SET_EXAMPLE));
     };
     if !first.word.quoted && first.word.text.contains('=') {
-        let (name, value) = assignment(first, &mut args)?;
+        let (name, value) = assignment(&first, &mut args)?;
         args.done("`set` takes one value; quote it if it contains blanks")?;
         return Ok(StmtKind::Set { name, value });
     }
@@ -39,18 +39,15 @@ pub fn set(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
         ));
     };
     args.done("`set` takes one value; quote it if it contains blanks, e.g. `\"a b\"`")?;
-    Ok(StmtKind::Set {
-        name,
-        value: value.clone(),
-    })
+    Ok(StmtKind::Set { name, value })
 }
 
-pub fn env(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+pub fn env(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let examples = "e.g. `env keep LANG LC_*`, `env unset SSH_AUTH_SOCK` or `env set EDITOR=vi`";
     let Some(action) = args.next() else {
         return Err(args.missing("`env` needs `keep`, `unset` or `set`", examples));
     };
-    let text = args::bare(action, "`keep`, `unset` or `set`")?;
+    let text = args::bare(&action, "`keep`, `unset` or `set`")?;
     if !ENV_ACTIONS.contains(&text) {
         return Err(Diagnostic::new(
             action.span,
@@ -72,7 +69,7 @@ pub fn env(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
         _ => {
             let mut pairs = Vec::new();
             while let Some(tok) = args.next_tok() {
-                pairs.push(assignment(tok, &mut args)?);
+                pairs.push(assignment(&tok, &mut args)?);
             }
             EnvAction::Set(pairs)
         }
@@ -80,7 +77,7 @@ pub fn env(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
 }
 
 /// `NAME=VALUE`, or `NAME=` glued to a quoted value (taken from `args`).
-fn assignment(tok: &Tok, args: &mut Args<'_>) -> Result<(Spanned<String>, Word), Diagnostic> {
+fn assignment(tok: &Tok, args: &mut Args) -> Result<(Spanned<String>, Word), Diagnostic> {
     let word = &tok.word;
     let Some(eq) = word.text.find('=').filter(|_| !word.quoted) else {
         let hint = if word.quoted {
@@ -105,11 +102,8 @@ fn assignment(tok: &Tok, args: &mut Args<'_>) -> Result<(Spanned<String>, Word),
     }
     let name = spanned(name.to_string(), args::sub(word, 0, eq));
     let rest = &word.text[eq + 1..];
-    let value = match args.peek().filter(|t| t.glued) {
-        Some(glued) if rest.is_empty() && glued.word.quoted => {
-            args.next();
-            glued.word.clone()
-        }
+    let value = match args.next_glued() {
+        Some(glued) if rest.is_empty() && glued.word.quoted => glued.word,
         Some(glued) => return Err(args::glued(&glued.word)),
         None => {
             let span = args::sub(word, eq + 1, word.text.len());
@@ -151,9 +145,9 @@ fn var_name(word: &Word) -> Result<Spanned<String>, Diagnostic> {
 }
 
 /// The names or globs of `env keep` / `env unset`; they are matched as globs, not expanded.
-fn name_patterns(action: &str, toks: &[Tok]) -> Result<Vec<Word>, Diagnostic> {
-    toks.iter()
-        .map(|tok| name_pattern(action, &tok.word).map(|()| tok.word.clone()))
+fn name_patterns(action: &str, toks: Vec<Tok>) -> Result<Vec<Word>, Diagnostic> {
+    toks.into_iter()
+        .map(|tok| name_pattern(action, &tok.word).map(|()| tok.word))
         .collect()
 }
 

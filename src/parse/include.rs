@@ -5,28 +5,27 @@ use super::ast::{IncludeTarget, StmtKind, Word};
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
-pub fn include(optional: bool, mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
-    let kw = args.keyword.text.clone();
+pub fn include(optional: bool, kw: &str, mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(word) = args.next() else {
         return Err(args.missing(
             format!("`{kw}` needs a file"),
             format!("e.g. `{kw} <abstractions/base>` (searched on the profile path) or `{kw} \"extra.llp\"` (next to this file)"),
         ));
     };
-    let target = target(&kw, word)?;
+    let target = target(kw, word)?;
     args.done(format!(
         "`{kw}` takes one file; write one `{kw}` line per file"
     ))?;
     Ok(StmtKind::Include { optional, target })
 }
 
-fn target(kw: &str, word: &Word) -> Result<IncludeTarget, Diagnostic> {
+fn target(kw: &str, word: Word) -> Result<IncludeTarget, Diagnostic> {
     if word.quoted {
         if word.text.is_empty() {
             return Err(Diagnostic::new(word.span, "empty include path")
                 .with_hint("name a file, e.g. `\"extra.llp\"`"));
         }
-        return Ok(IncludeTarget::Path(word.clone()));
+        return Ok(IncludeTarget::Path(word));
     }
     let Some(inner) = word.text.strip_prefix('<') else {
         return Err(Diagnostic::new(word.span, format!("`{kw}` needs `<NAME>` or `\"PATH\"`")).with_hint(format!(
@@ -39,7 +38,7 @@ fn target(kw: &str, word: &Word) -> Result<IncludeTarget, Diagnostic> {
             "write `<NAME>` with no blanks inside; use `\"PATH\"` for a file whose name has blanks",
         ));
     };
-    let span = args::sub(word, 1, 1 + name.len());
+    let span = args::sub(&word, 1, 1 + name.len());
     search_name(name, span)?;
     Ok(IncludeTarget::Search(spanned(name.to_string(), span)))
 }

@@ -42,7 +42,7 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<ParsedFile, Diagnostic
     let text = &sources.get(file).text;
     text::check(text, file)?;
     let mut tree = blocks::Tree::default();
-    lex::for_each_line(text, file, |toks| build::line(&mut tree, &toks))?;
+    lex::for_each_line(text, file, |toks| build::line(&mut tree, toks))?;
     let stmts = tree.finish()?;
     if stmts.is_empty() {
         return Err(Diagnostic::new(Span { file, start: 0, end: 0 }, "profile is empty").with_hint(

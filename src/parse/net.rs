@@ -13,12 +13,12 @@ const PORTS_HINT: &str =
 /// The rest of a network rule; `op` is the `connect`/`bind` word already read.
 pub fn rule(
     kind: RuleKind,
+    kw: &str,
     op: Spanned<NetOp>,
-    mut args: Args<'_>,
+    mut args: Args,
 ) -> Result<StmtKind, Diagnostic> {
     let head = format!(
-        "{} {}",
-        args.keyword.text,
+        "{kw} {}",
         if op.value == NetOp::Connect {
             "connect"
         } else {
@@ -31,12 +31,12 @@ pub fn rule(
             format!("e.g. `{head} tcp 443`"),
         ));
     };
-    protocol(&head, proto)?;
+    protocol(&head, &proto)?;
     let Some(list) = args.next() else {
         return Err(args.missing(format!("`{head} tcp` needs ports"), PORTS_HINT));
     };
     args.done("separate ports with commas and no blanks, e.g. `80,443`")?;
-    let ports = port_list(list)?;
+    let ports = port_list(&list)?;
     Ok(StmtKind::Rule {
         kind,
         access: Vec::new(),

@@ -4,7 +4,6 @@
 
 use super::args::{self, Args, spanned};
 use super::ast::{AccessWord, RuleKind, RuleTarget, Spanned, StmtKind, Word};
-use super::lex::Tok;
 use super::net;
 use super::words::{self, ACCESS, NET_OPS, RAW};
 use crate::diag::Diagnostic;
@@ -12,8 +11,7 @@ use crate::diag::Diagnostic;
 const ACCESS_LIST: &str = "`read`, `list`, `write`, `exec`, `create`, `delete`, `truncate`, `ioctl`, `rw`, `all`, or a raw right such as `fs.make_sock`";
 
 /// A file or network rule; `args` starts after the keyword.
-pub fn rule(kind: RuleKind, mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
-    let kw = args.keyword.text.clone();
+pub fn rule(kind: RuleKind, kw: &str, mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(first) = args.next() else {
         return Err(args.missing(
             format!("`{kw}` needs an access word and at least one pattern"),
@@ -21,9 +19,9 @@ pub fn rule(kind: RuleKind, mut args: Args<'_>) -> Result<StmtKind, Diagnostic> 
         ));
     };
     if let Some(op) = words::lookup(NET_OPS, &first.text).filter(|_| !first.quoted) {
-        return net::rule(kind, spanned(op, first.span), args);
+        return net::rule(kind, kw, spanned(op, first.span), args);
     }
-    let access = access_list(&kw, first)?;
+    let access = access_list(kw, &first)?;
     if kind == RuleKind::Ask {
         no_exec(&access)?;
     }
@@ -37,7 +35,10 @@ pub fn rule(kind: RuleKind, mut args: Args<'_>) -> Result<StmtKind, Diagnostic> 
             ),
         ));
     }
-    let paths = patterns.iter().map(pattern).collect::<Result<_, _>>()?;
+    let paths = patterns
+        .into_iter()
+        .map(|t| pattern(t.word))
+        .collect::<Result<_, _>>()?;
     Ok(StmtKind::Rule {
         kind,
         access,
@@ -136,11 +137,10 @@ fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
 
 /// One pattern word. Its meaning is checked by the resolver after expansion; here only what is
 /// wrong whatever the variables hold.
-fn pattern(tok: &Tok) -> Result<Word, Diagnostic> {
-    let word = &tok.word;
+fn pattern(word: Word) -> Result<Word, Diagnostic> {
     if word.text.is_empty() {
         return Err(Diagnostic::new(word.span, "empty pattern")
             .with_hint("patterns are absolute paths or globs, e.g. `/usr/share`"));
     }
-    Ok(word.clone())
+    Ok(word)
 }

@@ -9,7 +9,7 @@ use crate::diag::Diagnostic;
 /// Largest ABI number accepted: far above any kernel's, low enough that a typo is caught.
 const MAX_ABI: u32 = 255;
 
-pub fn isolate(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+pub fn isolate(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let scopes = args.rest();
     if scopes.is_empty() {
         return Err(args.missing(
@@ -18,7 +18,7 @@ pub fn isolate(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
         ));
     }
     let mut out = Vec::new();
-    for tok in scopes {
+    for tok in &scopes {
         let text = args::bare(&tok.word, "a scope")?;
         let scope = words::lookup(SCOPES, text).ok_or_else(|| {
             Diagnostic::new(
@@ -32,14 +32,14 @@ pub fn isolate(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
     Ok(StmtKind::Isolate(out))
 }
 
-pub fn require(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+pub fn require(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(what) = args.next() else {
         return Err(args.missing(
             "`require` needs `abi N`",
             "e.g. `require abi 4` to refuse kernels older than Landlock ABI 4",
         ));
     };
-    let text = args::bare(what, "`abi`")?;
+    let text = args::bare(&what, "`abi`")?;
     if text != "abi" {
         return Err(Diagnostic::new(
             what.span,
@@ -53,19 +53,19 @@ pub fn require(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
     let Some(n) = args.next() else {
         return Err(args.missing("`require abi` needs a number", "e.g. `require abi 4`"));
     };
-    let abi = abi_number(n)?;
+    let abi = abi_number(&n)?;
     args.done("`require abi` takes one number")?;
     Ok(StmtKind::RequireAbi(abi))
 }
 
-pub fn compat(mut args: Args<'_>) -> Result<StmtKind, Diagnostic> {
+pub fn compat(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(word) = args.next() else {
         return Err(args.missing(
             "`compat` needs a mode",
             "write `compat strict` or `compat best-effort`",
         ));
     };
-    let text = args::bare(word, "the mode")?;
+    let text = args::bare(&word, "the mode")?;
     let mode = words::lookup(COMPAT, text).ok_or_else(|| {
         Diagnostic::new(
             word.span,

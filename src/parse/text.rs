@@ -18,27 +18,40 @@ pub fn check(text: &str, file: FileId) -> Result<(), Diagnostic> {
         )
         .with_hint("profiles are UTF-8 text files; check that this is the file you meant"));
     }
+    let bytes = text.as_bytes();
     let mut line_start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, ch)) = chars.next() {
-        if ch == '\n' {
-            check_length(text, file, line_start, at)?;
-            line_start = at + 1;
-        } else if ch == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n') {
-            // A Windows line end; the grammar accepts `\r\n`.
-        } else if ch == '\u{FFFD}' {
-            return Err(Diagnostic::new(
-                point(file, at, ch.len_utf8()),
-                "the profile is not valid UTF-8 here",
-            )
-            .with_hint("save the file as UTF-8 text"));
-        } else if ch.is_control() && ch != '\t' {
-            return Err(Diagnostic::new(point(file, at, ch.len_utf8()), control_message(ch)).with_hint(
-                "remove it; inside a quoted word, write `\\t` for a tab and `\\n` for a newline",
-            ));
+    for (at, &b) in bytes.iter().enumerate() {
+        // Bytes: the checks only concern ASCII controls and two UTF-8 lead bytes (0xC2 for the
+        // C1 controls, 0xEF for U+FFFD), so most bytes cost one comparison.
+        if b >= 0x20 && b != 0x7f && b != 0xc2 && b != 0xef {
+            continue;
+        }
+        match b {
+            b'\n' => {
+                check_length(text, file, line_start, at)?;
+                line_start = at + 1;
+            }
+            b'\t' => {}
+            b'\r' if bytes.get(at + 1) == Some(&b'\n') => {}
+            0xc2 if !matches!(bytes.get(at + 1), Some(0x80..=0x9f)) => {}
+            0xef if !bytes[at..].starts_with("\u{FFFD}".as_bytes()) => {}
+            0xef => {
+                return Err(Diagnostic::new(
+                    point(file, at, 3),
+                    "the profile is not valid UTF-8 here",
+                )
+                .with_hint("save the file as UTF-8 text"));
+            }
+            _ => return Err(control(text, file, at)),
         }
     }
     check_length(text, file, line_start, text.len())
+}
+
+fn control(text: &str, file: FileId, at: usize) -> Diagnostic {
+    let ch = text[at..].chars().next().unwrap_or('\0');
+    Diagnostic::new(point(file, at, ch.len_utf8()), control_message(ch))
+        .with_hint("remove it; inside a quoted word, write `\\t` for a tab and `\\n` for a newline")
 }
 
 fn check_length(text: &str, file: FileId, start: usize, end: usize) -> Result<(), Diagnostic> {

@@ -9,8 +9,13 @@ use crate::source::{FileId, Span};
 /// A bare word: its text is the source itself.
 pub fn bare(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
     let mut i = 0;
-    while let Some(off) = src[i..].find("${") {
-        i += off + variable(&src[i + off..], start + i + off, file)?;
+    while let Some(off) = src[i..].find('$') {
+        i += off;
+        i += if src[i..].starts_with("${") {
+            variable(&src[i..], start + i, file)?
+        } else {
+            1
+        };
     }
     let span = Span {
         file,
@@ -25,8 +30,11 @@ pub fn bare(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
     })
 }
 
-/// A `"quoted"` word (`src` includes both quotes).
+/// A `"quoted"` word (`src` includes both quotes, or is missing the closing one).
 pub fn quoted(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
+    if !closed(src) {
+        return Err(unterminated(start, file));
+    }
     let inner = &src[1..src.len() - 1];
     let base = start + 1;
     let mut text = String::with_capacity(inner.len());
@@ -64,8 +72,18 @@ pub fn quoted(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic>
     })
 }
 
+/// Whether a quoted token ends in a closing quote: a `"` after the opening one, not escaped
+/// (preceded by an even number of backslashes).
+fn closed(src: &str) -> bool {
+    let Some(body) = src.strip_suffix('"').filter(|_| src.len() >= 2) else {
+        return false;
+    };
+    let slashes = body.bytes().rev().take_while(|b| *b == b'\\').count();
+    slashes % 2 == 0
+}
+
 /// The error for a `"` with no closing quote on its line, pointing at the opening quote.
-pub fn unterminated(start: usize, file: FileId) -> Diagnostic {
+fn unterminated(start: usize, file: FileId) -> Diagnostic {
     Diagnostic::new(
         Span {
             file,

@@ -662,3 +662,19 @@ fn glued_words_outside_assignments() {
         "separate words",
     );
 }
+
+#[test]
+fn c1_controls_and_unicode_text() {
+    fails(
+        "allow read /a\u{85}b",
+        "1:14: error: control character U+0085 in the profile",
+        "remove it",
+    );
+    fails(
+        "allow read /a\u{9f}",
+        "1:14: error: control character U+009F in the profile",
+        "remove it",
+    );
+    // Other characters with the same lead bytes are fine.
+    assert!(run("allow read /é/\u{A0}/\u{FFFC}/\u{FEFF}x").is_ok());
+}
