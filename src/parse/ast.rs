@@ -142,7 +142,8 @@ pub enum StmtKind {
     Env(EnvAction),
 }
 
-/// A statement and the span of its whole line (the span `explain` reports for a rule).
+/// A statement and the span of its whole line (the span `explain` reports for a rule): from
+/// its first word to its last, across `\` continuations. For an `if`, the `if … {` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stmt {
     pub kind: StmtKind,

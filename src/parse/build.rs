@@ -104,10 +104,28 @@ fn unknown(span: Span, kw: &str) -> Diagnostic {
         ),
         _ => (
             format!("unknown statement `{}`", args::shorten(kw)),
-            words::hint(kw, KEYWORDS),
+            unknown_hint(kw),
         ),
     };
     Diagnostic::new(span, message).with_hint(hint)
+}
+
+/// What to write instead of an unknown first word.
+fn unknown_hint(kw: &str) -> String {
+    if words::lookup(words::ACCESS, kw).is_some() || words::lookup(words::NET_OPS, kw).is_some() {
+        return format!("rules start with `allow`, `deny` or `ask`, e.g. `allow {kw} …`");
+    }
+    // `include<x>`, `allow,read`: a keyword run into what follows it.
+    let glued = KEYWORDS
+        .iter()
+        .filter(|k| kw.len() > k.len() && kw.starts_with(**k))
+        .max_by_key(|k| k.len());
+    match glued {
+        Some(k) if !kw[k.len()..].starts_with(|c: char| c.is_alphanumeric()) => {
+            format!("put a blank after `{k}`")
+        }
+        _ => words::hint(kw, KEYWORDS),
+    }
 }
 
 /// `}` alone, or `} else {`; `rest` is what follows the `}`.

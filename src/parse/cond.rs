@@ -31,6 +31,10 @@ pub fn header(at: Span, words: std::vec::IntoIter<Tok>) -> Result<Cond, Diagnost
 
 /// The error for an `if` line that does not end with `{`.
 fn no_brace(at: Span, words: Vec<Tok>) -> Diagnostic {
+    if let Some(brace) = words.iter().find(|t| !t.word.quoted && t.word.text == "{") {
+        return Diagnostic::new(brace.word.span, "a block's statements go on the lines after `{`")
+            .with_hint("end the `if` line with `{`, put each statement on its own line, and `}` on a line of its own");
+    }
     let mut args = Args::new(at, words.into_iter());
     match args.rest().pop().map(|t| t.word) {
         None => args.missing(

@@ -678,3 +678,32 @@ fn c1_controls_and_unicode_text() {
     // Other characters with the same lead bytes are fine.
     assert!(run("allow read /é/\u{A0}/\u{FFFC}/\u{FEFF}x").is_ok());
 }
+
+#[test]
+fn misplaced_keywords_and_blocks() {
+    fails(
+        "read /usr",
+        "1:1: error: unknown statement `read`",
+        "rules start with `allow`, `deny` or `ask`, e.g. `allow read …`",
+    );
+    fails(
+        "include<abstractions/base>",
+        "1:1: error: unknown statement `include<abstractions/base>`",
+        "put a blank after `include`",
+    );
+    fails(
+        "include?<x>",
+        "1:1: error: unknown statement `include?<x>`",
+        "put a blank after `include?`",
+    );
+    fails(
+        "isloate signals",
+        "1:1: error: unknown statement `isloate`",
+        "did you mean `isolate`?",
+    );
+    fails(
+        "if exists /x { allow read /x }",
+        "1:14: error: a block's statements go on the lines after `{`",
+        "end the `if` line with `{`",
+    );
+}
