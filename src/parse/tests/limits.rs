@@ -152,3 +152,104 @@ fn lexer_throughput() {
         );
     }
 }
+
+/// Random soups of the language's own fragments (the inputs most likely to reach odd corners),
+/// plus arbitrary characters: the parser must answer every one without panicking.
+#[test]
+fn random_input_never_panics() {
+    const PIECES: &[&str] = &[
+        "allow",
+        "deny",
+        "ask",
+        "read",
+        "exec",
+        "all",
+        "fs.make_sock",
+        "fs.",
+        ",",
+        "connect",
+        "bind",
+        "tcp",
+        "udp",
+        "80",
+        "0",
+        "70000",
+        "1-2",
+        "2-1",
+        "*",
+        "-",
+        "include",
+        "include?",
+        "<",
+        ">",
+        "<a/b>",
+        "..",
+        "set",
+        "=",
+        "X",
+        "env",
+        "keep",
+        "unset",
+        "if",
+        "not",
+        "exists",
+        "abi",
+        ">=",
+        "{",
+        "}",
+        "else",
+        "isolate",
+        "signals",
+        "require",
+        "compat",
+        "strict",
+        "\"",
+        "\\",
+        "\\\"",
+        "\\$",
+        "$",
+        "${",
+        "${A}",
+        "}",
+        "#",
+        " ",
+        " ",
+        "\t",
+        "\n",
+        "\n",
+        "\r\n",
+        "/",
+        "~",
+        "é",
+        "日",
+        "\u{FEFF}",
+        "\u{85}",
+        "\u{FFFD}",
+        "\0",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..10_000 {
+        let len = next() % 24;
+        let text: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let mut sources = SourceMap::new();
+        let file = sources.add(PathBuf::from("r.llp"), text.as_str().into(), None);
+        if let Err(e) = parse(&sources, file) {
+            // Rendering must not panic either, and every error has a hint.
+            assert!(e.render(&sources).contains("= hint: "), "{text:?}");
+            let (start, end) = (e.span.start, e.span.end);
+            assert!(start <= end && end <= text.len(), "{text:?}: {e:?}");
+            assert!(
+                text.is_char_boundary(start) && text.is_char_boundary(end),
+                "{text:?}: {e:?}"
+            );
+        }
+    }
+}
