@@ -77,7 +77,7 @@ pub fn exec_failed(path: &Path, err: &std::io::Error) -> Outcome {
     match errno {
         Errno::EACCES | Errno::EPERM => {
             eprintln!(
-                "llrun: {shown}: cannot execute: {}\n  = hint: the profile may not allow `exec` of this path, or of its interpreter (the dynamic loader, or the program named on its `#!` line); `llrun explain --access exec {shown}` shows the deciding rule",
+                "llrun: {shown}: cannot execute: {}\n  = hint: the profile may not allow `exec` of this path, or of its interpreter (the dynamic loader, or the program named on its `#!` line); `llrun explain --access exec {shown}` (with the same `--profile`) shows the deciding rule",
                 errno.desc()
             );
             Outcome::Exited(CANNOT_EXECUTE)
