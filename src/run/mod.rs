@@ -96,11 +96,18 @@ pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
         Err(e) => return Ok(outcome::exec_failed(&path, &e)),
     };
     let program = Pid::from_raw(child.id() as i32);
+    // From here on an error must not leave the program running unsupervised.
+    let stop = |e: RunError| {
+        signals::send(program, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(program, None);
+        e
+    };
     // No race: the child cannot be reaped (and its pid reused) before we wait for it.
-    let exit = llrun_kernel::process::pidfd_open(program).map_err(RunError::Wait)?;
+    let exit = llrun_kernel::process::pidfd_open(program).map_err(|e| stop(RunError::Wait(e)))?;
     let (relay, raw) = match pty {
         Some(pty) => {
-            let relay = relay::Relay::new(pty.master, pty.slave).map_err(RunError::Terminal)?;
+            let relay = relay::Relay::new(pty.master, pty.slave)
+                .map_err(|e| stop(RunError::Terminal(e)))?;
             // Raw mode only now: a message about a failed exec above is printed in cooked mode.
             // Best effort: the program already runs, and without raw mode it still works, only
             // with the user's line editing on top of its own.
