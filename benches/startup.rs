@@ -17,10 +17,17 @@ fn main() {
 
     println!("# start-up: {RUNS} runs each, median wall time per run");
     let native = median(|| cmd("/bin/true", &[]));
-    println!("native /bin/true                      {:>9.3} ms  1.00x", ms(native));
+    println!(
+        "native /bin/true                      {:>9.3} ms  1.00x",
+        ms(native)
+    );
     let p = profile.to_string_lossy().into_owned();
     let ours = median(|| cmd(llrun, &["-q", "-p", &p, "/bin/true"]));
-    println!("llrun ({rules} rules, includes, globs, carve) {:>9.3} ms  {:.2}x", ms(ours), ratio(ours, native));
+    println!(
+        "llrun ({rules} rules, includes, globs, carve) {:>9.3} ms  {:.2}x",
+        ms(ours),
+        ratio(ours, native)
+    );
     for (name, program, args) in peers() {
         if Path::new(program).exists() {
             let t = median(|| cmd(program, &args));
@@ -35,19 +42,31 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..15 {
         let t = Instant::now();
-        let loaded = llrun::profiles::load(&[big.to_string_lossy().into_owned()], None, &ctx).expect("load");
+        let loaded =
+            llrun::profiles::load(&[big.to_string_lossy().into_owned()], None, &ctx).expect("load");
         let compiled = llrun::profiles::compile(&loaded, &kernel, None).expect("compile");
         std::hint::black_box(&compiled);
         times.push(t.elapsed());
     }
     times.sort();
-    println!("10,000 rules                          {:>9.3} ms (median of 15; target < 50 ms)", ms(times[times.len() / 2]));
+    println!(
+        "10,000 rules                          {:>9.3} ms (median of 15; target < 50 ms)",
+        ms(times[times.len() / 2])
+    );
 }
 
 fn peers() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     vec![
-        ("bwrap --ro-bind / / /bin/true", "/usr/bin/bwrap", vec!["--ro-bind", "/", "/", "/bin/true"]),
-        ("firejail --noprofile /bin/true", "/usr/bin/firejail", vec!["--quiet", "--noprofile", "/bin/true"]),
+        (
+            "bwrap --ro-bind / / /bin/true",
+            "/usr/bin/bwrap",
+            vec!["--ro-bind", "/", "/", "/bin/true"],
+        ),
+        (
+            "firejail --noprofile /bin/true",
+            "/usr/bin/firejail",
+            vec!["--quiet", "--noprofile", "/bin/true"],
+        ),
     ]
 }
 
@@ -87,8 +106,16 @@ fn count_rules(profile: &Path) -> usize {
     std::fs::read_dir(dir)
         .unwrap()
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "llp") && !e.path().ends_with("big.llp"))
-        .map(|e| std::fs::read_to_string(e.path()).unwrap().lines().filter(|l| l.starts_with("allow") || l.starts_with("deny")).count())
+        .filter(|e| {
+            e.path().extension().is_some_and(|x| x == "llp") && !e.path().ends_with("big.llp")
+        })
+        .map(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap()
+                .lines()
+                .filter(|l| l.starts_with("allow") || l.starts_with("deny"))
+                .count()
+        })
         .sum()
 }
 

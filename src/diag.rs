@@ -15,7 +15,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { span, message: message.into(), hint: None }
+        Diagnostic {
+            span,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -27,7 +31,12 @@ impl Diagnostic {
     pub fn render(&self, sources: &SourceMap) -> String {
         let mut out = String::new();
         let (line, col) = sources.line_col(self.span.file, self.span.start);
-        let _ = writeln!(out, "{}: error: {}", sources.location(self.span), self.message);
+        let _ = writeln!(
+            out,
+            "{}: error: {}",
+            sources.location(self.span),
+            self.message
+        );
         let text = sources.line_text(self.span.file, self.span.start);
         let shown: String = text.chars().take(200).collect();
         let gutter = line.to_string().len();
@@ -41,7 +50,12 @@ impl Diagnostic {
         }
         let mut from = sources.get(self.span.file).included_from;
         while let Some(span) = from {
-            let _ = writeln!(out, "{:gutter$} = note: included from {}", "", sources.location(span));
+            let _ = writeln!(
+                out,
+                "{:gutter$} = note: included from {}",
+                "",
+                sources.location(span)
+            );
             from = sources.get(span.file).included_from;
         }
         out
@@ -64,7 +78,10 @@ fn caret_width(line: &str, col: usize, byte_len: usize) -> usize {
 }
 
 /// The closest candidate to `word`, for "did you mean" hints.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))

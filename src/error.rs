@@ -10,8 +10,14 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     #[error("the kernel cannot enforce what profile `{layer}` restricts (Landlock ABI {abi}):\n{}\n  = hint: run on a newer kernel, or accept weaker protection with `compat best-effort` in the profile or `--compat best-effort`", list(.missing))]
-    Unsupported { layer: String, abi: u32, missing: Vec<Unenforced> },
-    #[error("too many layers: {0} profiles given, Landlock stacks at most 16 (fewer when already sandboxed)")]
+    Unsupported {
+        layer: String,
+        abi: u32,
+        missing: Vec<Unenforced>,
+    },
+    #[error(
+        "too many layers: {0} profiles given, Landlock stacks at most 16 (fewer when already sandboxed)"
+    )]
     TooManyLayers(usize),
     #[error("cannot prepare the Landlock rules: {0}")]
     Landlock(#[from] llrun_kernel::landlock::LandlockError),
@@ -20,5 +26,9 @@ pub enum Error {
 }
 
 fn list(missing: &[Unenforced]) -> String {
-    missing.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
+    missing
+        .iter()
+        .map(|m| format!("  - {m}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -26,7 +26,11 @@ pub fn load(profiles: &[String], command: Option<&OsStr>, ctx: &Context) -> Resu
         return Err(Error::TooManyLayers(profiles.len()));
     }
     let mut sources = SourceMap::new();
-    let names: Vec<String> = if profiles.is_empty() { vec![default_profile(command, ctx)] } else { profiles.to_vec() };
+    let names: Vec<String> = if profiles.is_empty() {
+        vec![default_profile(command, ctx)]
+    } else {
+        profiles.to_vec()
+    };
     let mut layers = Vec::with_capacity(names.len());
     for name in names {
         let layer = resolve::locate(&name, &ctx.search_path)
@@ -39,7 +43,10 @@ pub fn load(profiles: &[String], command: Option<&OsStr>, ctx: &Context) -> Resu
 
 /// `NAME` of the command's basename if `NAME.llp` is on the search path, else `default`.
 fn default_profile(command: Option<&OsStr>, ctx: &Context) -> String {
-    let name = command.and_then(|c| Path::new(c).file_name()).and_then(OsStr::to_str).filter(|n| !n.is_empty() && !n.ends_with(".llp"));
+    let name = command
+        .and_then(|c| Path::new(c).file_name())
+        .and_then(OsStr::to_str)
+        .filter(|n| !n.is_empty() && !n.ends_with(".llp"));
     match name {
         Some(n) if ctx.search_path.find(n).is_ok() => n.to_string(),
         _ => "default".into(),
@@ -47,11 +54,17 @@ fn default_profile(command: Option<&OsStr>, ctx: &Context) -> String {
 }
 
 /// Compiles every layer for this kernel.
-pub fn compile(loaded: &Loaded, kernel: &Kernel, compat: Option<Compat>) -> Result<Vec<CompiledLayer>, Error> {
+pub fn compile(
+    loaded: &Loaded,
+    kernel: &Kernel,
+    compat: Option<Compat>,
+) -> Result<Vec<CompiledLayer>, Error> {
     loaded
         .layers
         .iter()
-        .map(|layer| compile::compile(layer, kernel, compat).map_err(|e| compile_error(e, &loaded.sources)))
+        .map(|layer| {
+            compile::compile(layer, kernel, compat).map_err(|e| compile_error(e, &loaded.sources))
+        })
         .collect()
 }
 
@@ -73,4 +86,3 @@ fn compile_error(e: CompileError, sources: &SourceMap) -> Error {
         ),
     }
 }
-

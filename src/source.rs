@@ -40,7 +40,11 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, path: PathBuf, text: Arc<str>, included_from: Option<Span>) -> FileId {
-        self.files.push(SourceFile { path, text, included_from });
+        self.files.push(SourceFile {
+            path,
+            text,
+            included_from,
+        });
         FileId(self.files.len() as u32 - 1)
     }
 

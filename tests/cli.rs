@@ -31,7 +31,11 @@ fn usage_errors_are_125() {
     assert_code(&o, 125);
     let o = run(&["--profile", "no-such-profile-name", "true"]);
     assert_code(&o, 125);
-    assert!(stderr(&o).contains("not found") && stderr(&o).contains("hint"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not found") && stderr(&o).contains("hint"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -40,12 +44,24 @@ fn a_signal_kills_the_command_and_llrun_dies_of_it() {
     let p = s.base_profile("");
     let out = s.path().join("started");
     let mut child = llrun()
-        .args(["-q", "-p", &p.to_string_lossy(), "--", "/bin/sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.05; done"])
+        .args([
+            "-q",
+            "-p",
+            &p.to_string_lossy(),
+            "--",
+            "/bin/sh",
+            "-c",
+            "trap 'exit 7' TERM; while :; do sleep 0.05; done",
+        ])
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let _ = out;
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let status = child.wait().unwrap();
     // The trap ran inside the sandbox: the signal was forwarded, and its exit status came back.
     assert_eq!(status.code(), Some(7), "{status:?}");
@@ -66,16 +82,45 @@ fn explain_names_the_rule_and_the_enforcement() {
     s.write("home/.ssh/id", "x");
     s.write("home/a", "x");
     let p = s.base_profile("allow read @/home\ndeny all @/home/.ssh");
-    let o = run(&["explain", "-p", &p.to_string_lossy(), "--access", "read", &format!("{}/home/.ssh/id", s.path().display())]);
+    let o = run(&[
+        "explain",
+        "-p",
+        &p.to_string_lossy(),
+        "--access",
+        "read",
+        &format!("{}/home/.ssh/id", s.path().display()),
+    ]);
     assert_code(&o, 0);
     let text = stdout(&o);
-    assert!(text.contains("deny") && text.contains("test.llp:8"), "{text}");
+    assert!(
+        text.contains("deny") && text.contains("test.llp:8"),
+        "{text}"
+    );
     assert!(text.contains("denied by Landlock"), "{text}");
-    let o = run(&["explain", "-p", &p.to_string_lossy(), "--access", "read", &format!("{}/home/a", s.path().display())]);
+    let o = run(&[
+        "explain",
+        "-p",
+        &p.to_string_lossy(),
+        "--access",
+        "read",
+        &format!("{}/home/a", s.path().display()),
+    ]);
     let text = stdout(&o);
-    assert!(text.contains("allow") && text.contains("test.llp:7") && text.contains("granted by the Landlock rule"), "{text}");
+    assert!(
+        text.contains("allow")
+            && text.contains("test.llp:7")
+            && text.contains("granted by the Landlock rule"),
+        "{text}"
+    );
     // The directory itself can't be listed: the carve is reported, not hidden.
-    let o = run(&["explain", "-p", &p.to_string_lossy(), "--access", "list", &format!("{}/home", s.path().display())]);
+    let o = run(&[
+        "explain",
+        "-p",
+        &p.to_string_lossy(),
+        "--access",
+        "list",
+        &format!("{}/home", s.path().display()),
+    ]);
     assert!(stdout(&o).contains("NARROWED"), "{}", stdout(&o));
 }
 
@@ -89,10 +134,16 @@ fn compile_prints_rules_and_the_exactness_report() {
     assert_code(&o, 0);
     let text = stdout(&o);
     let root = s.path().display().to_string();
-    assert!(text.contains(&format!("path {root}/home/docs read")), "{text}");
+    assert!(
+        text.contains(&format!("path {root}/home/docs read")),
+        "{text}"
+    );
     assert!(!text.contains(&format!("path {root}/home/.ssh")), "{text}");
     assert!(text.contains("port 443 connect"), "{text}");
-    assert!(text.contains(&format!("narrowed {root}/home read")), "{text}");
+    assert!(
+        text.contains(&format!("narrowed {root}/home read")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -9,7 +9,13 @@ fn reads_what_is_allowed_and_nothing_else() {
     s.write("data/ok.txt", "fine");
     s.write("secret/key", "TOPSECRET");
     let p = s.base_profile("allow read @/data");
-    let o = sh(&p, &format!("cat {0}/data/ok.txt; cat {0}/secret/key", s.path().display()));
+    let o = sh(
+        &p,
+        &format!(
+            "cat {0}/data/ok.txt; cat {0}/secret/key",
+            s.path().display()
+        ),
+    );
     assert!(stdout(&o).contains("fine"), "{}", stderr(&o));
     assert!(!stdout(&o).contains("TOPSECRET"));
     assert!(stderr(&o).contains("Permission denied"), "{}", stderr(&o));
@@ -23,8 +29,15 @@ fn deny_inside_allow_is_carved_out() {
     s.write("home/.ssh/id_rsa", "PRIVATE");
     let p = s.base_profile("allow read @/home\ndeny all @/home/.ssh");
     let root = s.path().display();
-    let o = sh(&p, &format!("cat {root}/home/notes.txt {root}/home/docs/a.txt; cat {root}/home/.ssh/id_rsa"));
-    assert!(stdout(&o).contains("notes") && stdout(&o).contains("doc a"), "{}", stderr(&o));
+    let o = sh(
+        &p,
+        &format!("cat {root}/home/notes.txt {root}/home/docs/a.txt; cat {root}/home/.ssh/id_rsa"),
+    );
+    assert!(
+        stdout(&o).contains("notes") && stdout(&o).contains("doc a"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stdout(&o).contains("PRIVATE"));
     assert!(stderr(&o).contains("Permission denied"));
 }
@@ -34,9 +47,14 @@ fn more_specific_allow_beats_a_deny() {
     let s = Sandbox::new();
     s.write("home/.ssh/known_hosts", "HOSTS");
     s.write("home/.ssh/id_rsa", "PRIVATE");
-    let p = s.base_profile("allow read @/home\ndeny all @/home/.ssh\nallow read @/home/.ssh/known_hosts");
+    let p = s.base_profile(
+        "allow read @/home\ndeny all @/home/.ssh\nallow read @/home/.ssh/known_hosts",
+    );
     let root = s.path().display();
-    let o = sh(&p, &format!("cat {root}/home/.ssh/known_hosts; cat {root}/home/.ssh/id_rsa"));
+    let o = sh(
+        &p,
+        &format!("cat {root}/home/.ssh/known_hosts; cat {root}/home/.ssh/id_rsa"),
+    );
     assert!(stdout(&o).contains("HOSTS"), "{}", stderr(&o));
     assert!(!stdout(&o).contains("PRIVATE"));
 }
@@ -115,7 +133,14 @@ fn stacked_layers_can_only_take_away() {
     let narrow = s.profile("narrow.llp", &format!("{BASE}allow read @/a/one\n"));
     let root = s.path().display();
     let o = run(&[
-        "-q", "-p", &wide.to_string_lossy(), "-p", &narrow.to_string_lossy(), "--", "/bin/sh", "-c",
+        "-q",
+        "-p",
+        &wide.to_string_lossy(),
+        "-p",
+        &narrow.to_string_lossy(),
+        "--",
+        "/bin/sh",
+        "-c",
         &format!("cat {root}/a/one; cat {root}/a/two"),
     ]);
     assert!(stdout(&o).contains("ONE"), "{}", stderr(&o));

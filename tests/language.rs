@@ -10,7 +10,10 @@ fn quoted_paths_with_spaces_and_unicode() {
     s.write("other/x", "NO");
     let p = s.base_profile("allow read \"@/My Files ü\"");
     let root = s.path().display();
-    let o = sh(&p, &format!("cat \"{root}/My Files ü/täst.txt\"; cat {root}/other/x"));
+    let o = sh(
+        &p,
+        &format!("cat \"{root}/My Files ü/täst.txt\"; cat {root}/other/x"),
+    );
     assert!(stdout(&o).contains("UNICODE-OK"), "{}", stderr(&o));
     assert!(!stdout(&o).contains("NO"));
 }
@@ -24,10 +27,21 @@ fn variables_home_and_tilde_expand() {
     let root = s.path().display();
     let o = llrun()
         .env("HOME", s.path().join("home"))
-        .args(["-q", "-p", &p.to_string_lossy(), "/bin/sh", "-c", &format!("cat {root}/home/file {root}/data/file")])
+        .args([
+            "-q",
+            "-p",
+            &p.to_string_lossy(),
+            "/bin/sh",
+            "-c",
+            &format!("cat {root}/home/file {root}/data/file"),
+        ])
         .output()
         .unwrap();
-    assert!(stdout(&o).contains("HOMEFILE") && stdout(&o).contains("DATAFILE"), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("HOMEFILE") && stdout(&o).contains("DATAFILE"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -41,10 +55,22 @@ fn conditionals_pick_branches() {
     );
     let root = s.path().display();
     let script = format!("cat {root}/yes/f; cat {root}/env/f; cat {root}/no/f");
-    let o = llrun().env("LLRUN_TEST_FLAG", "1").args(["-q", "-p", &p.to_string_lossy(), "/bin/sh", "-c", &script]).output().unwrap();
+    let o = llrun()
+        .env("LLRUN_TEST_FLAG", "1")
+        .args(["-q", "-p", &p.to_string_lossy(), "/bin/sh", "-c", &script])
+        .output()
+        .unwrap();
     let out = stdout(&o);
-    assert!(out.contains("YES") && out.contains("ENV") && out.contains("NO"), "{out} {}", stderr(&o));
-    let o = llrun().env_remove("LLRUN_TEST_FLAG").args(["-q", "-p", &p.to_string_lossy(), "/bin/sh", "-c", &script]).output().unwrap();
+    assert!(
+        out.contains("YES") && out.contains("ENV") && out.contains("NO"),
+        "{out} {}",
+        stderr(&o)
+    );
+    let o = llrun()
+        .env_remove("LLRUN_TEST_FLAG")
+        .args(["-q", "-p", &p.to_string_lossy(), "/bin/sh", "-c", &script])
+        .output()
+        .unwrap();
     assert!(!stdout(&o).contains("ENV"), "{}", stdout(&o));
 }
 
@@ -61,8 +87,14 @@ fn environment_rules() {
         .unwrap();
     let out = stdout(&o);
     assert!(out.contains("KEEP_ME=kept"), "{out} {}", stderr(&o));
-    assert!(!out.contains("DROP_ME") && !out.contains("hunter2"), "{out}");
-    assert!(out.contains("ADDED=v a l") && out.contains(&format!("FROM_VAR={}", nix::unistd::getuid())), "{out}");
+    assert!(
+        !out.contains("DROP_ME") && !out.contains("hunter2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ADDED=v a l") && out.contains(&format!("FROM_VAR={}", nix::unistd::getuid())),
+        "{out}"
+    );
 }
 
 #[test]
@@ -72,14 +104,28 @@ fn includes_by_name_path_and_optional() {
     s.write("b/f", "BBB");
     s.profile("lib/part-a.llp", "allow read @/a\n");
     s.profile("sub/part-b.llp", "allow read @/b\n");
-    let top = s.profile("top.llp", &format!("{BASE}include <part-a>\ninclude \"sub/part-b.llp\"\ninclude? <no-such-thing>\n"));
+    let top = s.profile(
+        "top.llp",
+        &format!("{BASE}include <part-a>\ninclude \"sub/part-b.llp\"\ninclude? <no-such-thing>\n"),
+    );
     let root = s.path().display();
     let o = llrun()
         .env("LLRUN_PROFILE_PATH", s.path().join("lib"))
-        .args(["-q", "-p", &top.to_string_lossy(), "/bin/sh", "-c", &format!("cat {root}/a/f {root}/b/f")])
+        .args([
+            "-q",
+            "-p",
+            &top.to_string_lossy(),
+            "/bin/sh",
+            "-c",
+            &format!("cat {root}/a/f {root}/b/f"),
+        ])
         .output()
         .unwrap();
-    assert!(stdout(&o).contains("AAA") && stdout(&o).contains("BBB"), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("AAA") && stdout(&o).contains("BBB"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -88,9 +134,15 @@ fn raw_landlock_rights() {
     std::fs::create_dir_all(s.path().join("w")).unwrap();
     let p = s.base_profile("allow fs.make_dir,fs.read_dir @/w");
     let root = s.path().display();
-    let o = sh(&p, &format!("mkdir {root}/w/newdir && touch {root}/w/newfile"));
+    let o = sh(
+        &p,
+        &format!("mkdir {root}/w/newdir && touch {root}/w/newfile"),
+    );
     assert!(s.path().join("w/newdir").is_dir(), "{}", stderr(&o));
-    assert!(!s.path().join("w/newfile").exists(), "make_reg was not granted");
+    assert!(
+        !s.path().join("w/newfile").exists(),
+        "make_reg was not granted"
+    );
 }
 
 #[test]
@@ -100,24 +152,44 @@ fn strict_mode_refuses_what_an_older_kernel_cannot_enforce() {
     let marker = s.path().join("ran");
     let o = llrun()
         .env("LLRUN_ABI_CAP", "3")
-        .args(["-p", &p.to_string_lossy(), "/usr/bin/touch", &marker.to_string_lossy()])
+        .args([
+            "-p",
+            &p.to_string_lossy(),
+            "/usr/bin/touch",
+            &marker.to_string_lossy(),
+        ])
         .output()
         .unwrap();
     assert_code(&o, 125);
     assert!(!marker.exists());
     let err = stderr(&o);
-    assert!(err.contains("fs.ioctl_dev") && err.contains("TCP connect") && err.contains("best-effort"), "{err}");
+    assert!(
+        err.contains("fs.ioctl_dev") && err.contains("TCP connect") && err.contains("best-effort"),
+        "{err}"
+    );
 }
 
 #[test]
 fn best_effort_mode_says_exactly_what_is_not_enforced() {
     let s = Sandbox::new();
     let p = s.base_profile("compat best-effort");
-    let o = llrun().env("LLRUN_ABI_CAP", "3").args(["-p", &p.to_string_lossy(), "/bin/true"]).output().unwrap();
+    let o = llrun()
+        .env("LLRUN_ABI_CAP", "3")
+        .args(["-p", &p.to_string_lossy(), "/bin/true"])
+        .output()
+        .unwrap();
     assert_code(&o, 0);
     let err = stderr(&o);
-    assert!(err.contains("not enforced") && err.contains("fs.ioctl_dev (needs ABI 5)") && err.contains("TCP connect and TCP bind"), "{err}");
-    assert!(!err.contains("fs.truncate"), "ABI 3 does enforce truncate: {err}");
+    assert!(
+        err.contains("not enforced")
+            && err.contains("fs.ioctl_dev (needs ABI 5)")
+            && err.contains("TCP connect and TCP bind"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("fs.truncate"),
+        "ABI 3 does enforce truncate: {err}"
+    );
 }
 
 #[test]
@@ -126,5 +198,9 @@ fn require_abi_refuses_older_kernels() {
     let p = s.base_profile("require abi 99");
     let o = run(&["-p", &p.to_string_lossy(), "/bin/true"]);
     assert_code(&o, 125);
-    assert!(stderr(&o).contains("requires Landlock ABI 99") && stderr(&o).contains("test.llp:7:"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("requires Landlock ABI 99") && stderr(&o).contains("test.llp:7:"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -13,9 +13,17 @@ fn on_pty(program: &str, args: &[&str]) -> String {
     let pty = nix::pty::openpty(None, None).unwrap();
     let slave = |fd: &std::os::fd::OwnedFd| Stdio::from(fd.try_clone().unwrap());
     let mut cmd = std::process::Command::new(program);
-    cmd.args(args).stdin(slave(&pty.slave)).stdout(slave(&pty.slave)).stderr(slave(&pty.slave));
-    cmd.env("LLRUN_PROFILE_PATH", concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
+    cmd.args(args)
+        .stdin(slave(&pty.slave))
+        .stdout(slave(&pty.slave))
+        .stderr(slave(&pty.slave));
+    cmd.env(
+        "LLRUN_PROFILE_PATH",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"),
+    );
     let mut child = cmd.spawn().unwrap();
+    // The Command holds copies of the slave: without dropping it the master never reads EIO.
+    drop(cmd);
     drop(pty.slave);
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
@@ -25,7 +33,11 @@ fn on_pty(program: &str, args: &[&str]) -> String {
             Ok(0) | Err(_) => break,
             Ok(n) => out.extend_from_slice(&buf[..n]),
         }
-        assert!(Instant::now() < deadline, "timed out: {}", String::from_utf8_lossy(&out));
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {}",
+            String::from_utf8_lossy(&out)
+        );
     }
     child.wait().unwrap();
     String::from_utf8_lossy(&out).into_owned()
@@ -42,7 +54,19 @@ fn tiocsti_works_here_without_llrun() {
 fn tiocsti_is_refused_when_sharing_the_terminal() {
     let s = Sandbox::new();
     let p = s.base_profile("");
-    let out = on_pty(env!("CARGO_BIN_EXE_llrun"), &["-q", "--tty", "inherit", "-p", &p.to_string_lossy(), PY, "-c", TIOCSTI]);
+    let out = on_pty(
+        env!("CARGO_BIN_EXE_llrun"),
+        &[
+            "-q",
+            "--tty",
+            "inherit",
+            "-p",
+            &p.to_string_lossy(),
+            PY,
+            "-c",
+            TIOCSTI,
+        ],
+    );
     assert!(out.contains("ERR 1"), "expected EPERM: {out}");
     assert!(!out.contains("INJECTED"), "{out}");
 }
@@ -51,7 +75,10 @@ fn tiocsti_is_refused_when_sharing_the_terminal() {
 fn tiocsti_is_refused_on_the_programs_own_pty() {
     let s = Sandbox::new();
     let p = s.base_profile("");
-    let out = on_pty(env!("CARGO_BIN_EXE_llrun"), &["-q", "-p", &p.to_string_lossy(), PY, "-c", TIOCSTI]);
+    let out = on_pty(
+        env!("CARGO_BIN_EXE_llrun"),
+        &["-q", "-p", &p.to_string_lossy(), PY, "-c", TIOCSTI],
+    );
     assert!(out.contains("ERR 1"), "expected EPERM: {out}");
 }
 
@@ -68,13 +95,38 @@ fn interactive_bash_works_under_llrun() {
         p.display(),
         status.display()
     );
-    let tmux = |args: &[&str]| std::process::Command::new("tmux").args(args).output().unwrap();
-    assert!(tmux(&["new-session", "-d", "-s", &session, "-x", "120", "-y", "30", &cmd]).status.success());
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned();
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &cmd
+        ])
+        .status
+        .success()
+    );
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
+    };
     let wait_for = |needle: &str| {
         let deadline = Instant::now() + Duration::from_secs(15);
         while !screen().contains(needle) {
-            assert!(Instant::now() < deadline, "never saw {needle:?}:\n{}", screen());
+            assert!(
+                Instant::now() < deadline,
+                "never saw {needle:?}:\n{}",
+                screen()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     };
@@ -90,7 +142,11 @@ fn interactive_bash_works_under_llrun() {
     tmux(&["send-keys", "-t", &session, "exit 3", "Enter"]);
     let deadline = Instant::now() + Duration::from_secs(15);
     while !status.exists() {
-        assert!(Instant::now() < deadline, "bash did not exit:\n{}", screen());
+        assert!(
+            Instant::now() < deadline,
+            "bash did not exit:\n{}",
+            screen()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = tmux(&["kill-session", "-t", &session]);

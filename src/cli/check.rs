@@ -10,7 +10,11 @@ pub fn check(files: &[PathBuf], ctx: &Context) -> bool {
     for file in files {
         let name = file.to_string_lossy().into_owned();
         // A bare name would be searched on the profile path; `check` always means the file.
-        let name = if name.contains('/') || name.ends_with(".llp") { name } else { format!("./{name}") };
+        let name = if name.contains('/') || name.ends_with(".llp") {
+            name
+        } else {
+            format!("./{name}")
+        };
         if let Err(e) = profiles::load(&[name], None, ctx) {
             eprint!("{e}");
             bad += 1;

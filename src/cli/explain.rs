@@ -44,14 +44,24 @@ pub struct Entry {
 }
 
 /// Explains every right in `rights` for `path` (absolute, symlinks resolved).
-pub fn explain(path: &str, rights: FsAccess, layers: &[Layer], compiled: &[CompiledLayer], sources: &SourceMap) -> Vec<Entry> {
+pub fn explain(
+    path: &str,
+    rights: FsAccess,
+    layers: &[Layer],
+    compiled: &[CompiledLayer],
+    sources: &SourceMap,
+) -> Vec<Entry> {
     let mut out = Vec::new();
     for (i, (layer, c)) in layers.iter().zip(compiled).enumerate() {
         for right in rights.iter() {
             let d = layer.decide(right, path);
             let enforcement = enforcement(path, right, d.kind, c);
-            let kernel_allows =
-                matches!(enforcement, Enforcement::Rule { .. } | Enforcement::Widened { .. } | Enforcement::Unenforceable { .. });
+            let kernel_allows = matches!(
+                enforcement,
+                Enforcement::Rule { .. }
+                    | Enforcement::Widened { .. }
+                    | Enforcement::Unenforceable { .. }
+            );
             out.push(Entry {
                 layer: i + 1,
                 right: raw_name(right),
@@ -75,13 +85,23 @@ fn kind_word(kind: RuleKind) -> &'static str {
 
 fn enforcement(path: &str, right: FsAccess, kind: RuleKind, c: &CompiledLayer) -> Enforcement {
     if !c.plan.handled_fs.contains(right) {
-        return Enforcement::Unenforceable { needs_abi: fs_abi(right) };
+        return Enforcement::Unenforceable {
+            needs_abi: fs_abi(right),
+        };
     }
-    let granting = c.plan.path_rules.iter().find(|r| r.access.contains(right) && beneath(path, &r.path.to_string_lossy()));
+    let granting = c
+        .plan
+        .path_rules
+        .iter()
+        .find(|r| r.access.contains(right) && beneath(path, &r.path.to_string_lossy()));
     match (kind, granting) {
-        (RuleKind::Allow, Some(r)) => Enforcement::Rule { path: r.path.to_string_lossy().into_owned() },
+        (RuleKind::Allow, Some(r)) => Enforcement::Rule {
+            path: r.path.to_string_lossy().into_owned(),
+        },
         (RuleKind::Allow, None) => Enforcement::Narrowed,
-        (_, Some(r)) => Enforcement::Widened { path: r.path.to_string_lossy().into_owned() },
+        (_, Some(r)) => Enforcement::Widened {
+            path: r.path.to_string_lossy().into_owned(),
+        },
         (RuleKind::Ask, None) => Enforcement::Supervisor,
         (RuleKind::Deny, None) => Enforcement::NotGranted,
     }
@@ -95,7 +115,11 @@ pub fn canonical(path: &std::path::Path) -> String {
 
 /// Whether `path` is `root` or beneath it.
 fn beneath(path: &str, root: &str) -> bool {
-    root == "/" || path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+    root == "/"
+        || path == root
+        || path
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The explanation as text.
@@ -103,18 +127,48 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{path}");
     for (i, layer) in layers.iter().enumerate() {
-        let _ = writeln!(out, "  layer {}: {} ({})", i + 1, layer.name, layer.path.display());
+        let _ = writeln!(
+            out,
+            "  layer {}: {} ({})",
+            i + 1,
+            layer.name,
+            layer.path.display()
+        );
         for e in entries.iter().filter(|e| e.layer == i + 1) {
-            let rule = e.rule.clone().unwrap_or_else(|| "no rule matches (default deny)".into());
-            let _ = writeln!(out, "    {:<16} {:<5}  {}  — {}", e.right, e.decision, rule, describe(&e.enforcement));
+            let rule = e
+                .rule
+                .clone()
+                .unwrap_or_else(|| "no rule matches (default deny)".into());
+            let _ = writeln!(
+                out,
+                "    {:<16} {:<5}  {}  — {}",
+                e.right,
+                e.decision,
+                rule,
+                describe(&e.enforcement)
+            );
         }
     }
-    let rights: std::collections::BTreeSet<&str> = entries.iter().map(|e| e.right.as_str()).collect();
-    let granted: Vec<&str> = rights.iter().copied().filter(|r| entries.iter().filter(|e| e.right == *r).all(|e| e.kernel_allows)).collect();
+    let rights: std::collections::BTreeSet<&str> =
+        entries.iter().map(|e| e.right.as_str()).collect();
+    let granted: Vec<&str> = rights
+        .iter()
+        .copied()
+        .filter(|r| {
+            entries
+                .iter()
+                .filter(|e| e.right == *r)
+                .all(|e| e.kernel_allows)
+        })
+        .collect();
     let _ = writeln!(
         out,
         "  kernel grants: {}",
-        if granted.is_empty() { "nothing of the above".to_string() } else { granted.join(", ") }
+        if granted.is_empty() {
+            "nothing of the above".to_string()
+        } else {
+            granted.join(", ")
+        }
     );
     out
 }

@@ -73,7 +73,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t)]
     pub tty: TtyArg,
     /// The program to run and its arguments
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
 
@@ -117,10 +117,18 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
         Some(Tool::Check { files }) => Ok(if check::check(&files, &ctx) { 0 } else { 1 }),
         Some(Tool::Compile { profile, command }) => {
             let (loaded, compiled) = load_and_compile(&profile, command.as_deref(), &ctx)?;
-            print!("{}", inspect::render(&loaded.layers, &compiled, &loaded.sources, abi));
+            print!(
+                "{}",
+                inspect::render(&loaded.layers, &compiled, &loaded.sources, abi)
+            );
             Ok(0)
         }
-        Some(Tool::Explain { profile, access, command, path }) => explain_cmd(&profile, access.as_deref(), command.as_deref(), &path, &ctx),
+        Some(Tool::Explain {
+            profile,
+            access,
+            command,
+            path,
+        }) => explain_cmd(&profile, access.as_deref(), command.as_deref(), &path, &ctx),
     }
 }
 
@@ -129,7 +137,10 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
 /// kernels can be tested on a new one, and in strict mode it can only make llrun refuse more.
 fn kernel_abi() -> u32 {
     let probed = llrun_kernel::landlock::probe_abi();
-    match std::env::var("LLRUN_ABI_CAP").ok().and_then(|v| v.parse::<u32>().ok()) {
+    match std::env::var("LLRUN_ABI_CAP")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
         Some(cap) => probed.min(cap),
         None => probed,
     }
@@ -156,7 +167,9 @@ fn explain_cmd(
     let (loaded, compiled) = load_and_compile(profile, command, ctx)?;
     let rights = match access {
         None => llrun_kernel::FsAccess::all(),
-        Some(words) => crate::policy::access::parse_list(words).map_err(crate::error::Error::Usage)?,
+        Some(words) => {
+            crate::policy::access::parse_list(words).map_err(crate::error::Error::Usage)?
+        }
     };
     let path = explain::canonical(path);
     let entries = explain::explain(&path, rights, &loaded.layers, &compiled, &loaded.sources);

@@ -50,15 +50,24 @@ pub fn compat(arg: Option<CompatArg>) -> Option<Compat> {
 fn report(args: &RunArgs, loaded: &Loaded, compiled: &[CompiledLayer], kernel: &Kernel) {
     for (layer, c) in loaded.layers.iter().zip(compiled) {
         for u in &c.unenforced {
-            eprintln!("llrun: warning: profile `{}` (best-effort): not enforced on this kernel: {u}", layer.name);
+            eprintln!(
+                "llrun: warning: profile `{}` (best-effort): not enforced on this kernel: {u}",
+                layer.name
+            );
         }
         if c.has_asks {
-            eprintln!("llrun: warning: profile `{}` has `ask` rules; this version has no supervisor, so they are denied", layer.name);
+            eprintln!(
+                "llrun: warning: profile `{}` has `ask` rules; this version has no supervisor, so they are denied",
+                layer.name
+            );
         }
     }
     let narrowed: usize = compiled.iter().map(|c| c.narrowed.len()).sum();
     if args.verbose {
-        eprintln!("llrun: Landlock ABI {}; mechanism: static Landlock rulesets, no supervisor", kernel.abi);
+        eprintln!(
+            "llrun: Landlock ABI {}; mechanism: static Landlock rulesets, no supervisor",
+            kernel.abi
+        );
         for (i, (layer, c)) in loaded.layers.iter().zip(compiled).enumerate() {
             eprintln!(
                 "llrun: layer {}: {} ({}): {} path rules, {} port rules",

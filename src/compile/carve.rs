@@ -45,7 +45,11 @@ pub enum Why {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CarveError {
     #[error("carving around `{pattern}` needs to visit more than {MAX_VISITS} files beneath {}", .dir.display())]
-    TooLarge { pattern: String, dir: PathBuf, rule: Span },
+    TooLarge {
+        pattern: String,
+        dir: PathBuf,
+        rule: Span,
+    },
 }
 
 /// The result of carving one layer.
@@ -70,15 +74,27 @@ fn track<'a>(rules: impl Iterator<Item = &'a FsRule>) -> Vec<Tracked<'a>> {
     rules
         .map(|rule| {
             let states = rule.pattern.start();
-            Tracked { rule, covers: rule.pattern.accepts(states), states }
+            Tracked {
+                rule,
+                covers: rule.pattern.accepts(states),
+                states,
+            }
         })
         .collect()
 }
 
 /// Computes the path rules of one layer for the rights in `handled`.
 pub fn carve(layer: &Layer, handled: FsAccess) -> Result<Carved, CarveError> {
-    let tracked: Vec<Tracked> = track(layer.fs_rules.iter().filter(|r| r.access.intersects(handled)));
-    let mut walk = Walk { out: Carved::default(), visits: 0 };
+    let tracked: Vec<Tracked> = track(
+        layer
+            .fs_rules
+            .iter()
+            .filter(|r| r.access.intersects(handled)),
+    );
+    let mut walk = Walk {
+        out: Carved::default(),
+        visits: 0,
+    };
     walk.node(Path::new("/"), true, &tracked, handled)?;
     Ok(walk.out)
 }
@@ -87,10 +103,13 @@ pub fn carve(layer: &Layer, handled: FsAccess) -> Result<Carved, CarveError> {
 /// away); every other right is restricted by the profile.
 pub fn granted_everywhere(layer: &Layer) -> FsAccess {
     let tracked = track(layer.fs_rules.iter());
-    FsAccess::all().iter().filter(|r| {
-        let v = verdict(&tracked, *r);
-        v.granted && !v.mixed
-    }).fold(FsAccess::empty(), |a, r| a | r)
+    FsAccess::all()
+        .iter()
+        .filter(|r| {
+            let v = verdict(&tracked, *r);
+            v.granted && !v.mixed
+        })
+        .fold(FsAccess::empty(), |a, r| a | r)
 }
 
 struct Walk {
@@ -116,7 +135,12 @@ fn verdict<'a>(rules: &[Tracked<'a>], right: FsAccess) -> Verdict<'a> {
         .filter(|t| t.covers && t.rule.access.contains(right))
         .map(|t| t.rule)
         .fold(None::<&FsRule>, |best, r| match best {
-            Some(b) if rank(r.kind, r.pattern.specificity()) <= rank(b.kind, b.pattern.specificity()) => Some(b),
+            Some(b)
+                if rank(r.kind, r.pattern.specificity())
+                    <= rank(b.kind, b.pattern.specificity()) =>
+            {
+                Some(b)
+            }
             _ => Some(r),
         });
     let now = winner.is_some_and(|w| granted(w.kind));
@@ -124,13 +148,27 @@ fn verdict<'a>(rules: &[Tracked<'a>], right: FsAccess) -> Verdict<'a> {
         .iter()
         .filter(|t| !t.covers && t.rule.access.contains(right) && granted(t.rule.kind) != now)
         .map(|t| t.rule)
-        .find(|r| winner.is_none_or(|w| rank(r.kind, r.pattern.specificity()) > rank(w.kind, w.pattern.specificity())));
-    Verdict { granted: now, mixed: cause.is_some(), cause }
+        .find(|r| {
+            winner.is_none_or(|w| {
+                rank(r.kind, r.pattern.specificity()) > rank(w.kind, w.pattern.specificity())
+            })
+        });
+    Verdict {
+        granted: now,
+        mixed: cause.is_some(),
+        cause,
+    }
 }
 
 impl Walk {
     /// Visits `path` for the rights in `open` (those no ancestor rule has settled).
-    fn node(&mut self, path: &Path, exists_as_dir: bool, rules: &[Tracked], open: FsAccess) -> Result<(), CarveError> {
+    fn node(
+        &mut self,
+        path: &Path,
+        exists_as_dir: bool,
+        rules: &[Tracked],
+        open: FsAccess,
+    ) -> Result<(), CarveError> {
         let mut grant = FsAccess::empty();
         let mut mixed = FsAccess::empty();
         let mut cause = None;
@@ -151,7 +189,10 @@ impl Walk {
         }
         if !is_dir {
             // A file has nothing beneath it: its own decision is all that matters.
-            let own = mixed.iter().filter(|r| verdict(rules, *r).granted).fold(grant, |a, r| a | r);
+            let own = mixed
+                .iter()
+                .filter(|r| verdict(rules, *r).granted)
+                .fold(grant, |a, r| a | r);
             self.emit(path, own & FsAccess::FILE);
             return Ok(());
         }
@@ -159,7 +200,10 @@ impl Walk {
         if mixed.is_empty() {
             return Ok(());
         }
-        let allowed_here = mixed.iter().filter(|r| verdict(rules, *r).granted).fold(FsAccess::empty(), |a, r| a | r);
+        let allowed_here = mixed
+            .iter()
+            .filter(|r| verdict(rules, *r).granted)
+            .fold(FsAccess::empty(), |a, r| a | r);
         if !allowed_here.is_empty() {
             self.out.narrowed.push(Narrowing {
                 path: path.to_path_buf(),
@@ -171,7 +215,14 @@ impl Walk {
         self.children(path, rules, mixed, !allowed_here.is_empty(), cause)
     }
 
-    fn children(&mut self, path: &Path, rules: &[Tracked], mixed: FsAccess, list_all: bool, cause: Option<&FsRule>) -> Result<(), CarveError> {
+    fn children(
+        &mut self,
+        path: &Path,
+        rules: &[Tracked],
+        mixed: FsAccess,
+        list_all: bool,
+        cause: Option<&FsRule>,
+    ) -> Result<(), CarveError> {
         let names = match (list_all, literal_children(rules)) {
             (false, Some(names)) => names,
             _ => self.list(path, cause)?,
@@ -190,7 +241,11 @@ impl Walk {
                     }
                     let states = t.rule.pattern.step(t.states, &name);
                     let covers = t.rule.pattern.accepts(states);
-                    (covers || t.rule.pattern.can_continue(states)).then_some(Tracked { rule: t.rule, covers, states })
+                    (covers || t.rule.pattern.can_continue(states)).then_some(Tracked {
+                        rule: t.rule,
+                        covers,
+                        states,
+                    })
                 })
                 .collect();
             self.node(&child, false, &next, mixed)?;
@@ -200,15 +255,26 @@ impl Walk {
 
     /// Every entry of a mixed directory.
     fn list(&mut self, path: &Path, cause: Option<&FsRule>) -> Result<Vec<String>, CarveError> {
-        let Ok(entries) = std::fs::read_dir(path) else { return Ok(Vec::new()) };
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return Ok(Vec::new());
+        };
         let mut names = Vec::new();
         for entry in entries.flatten() {
             self.visits += 1;
             if self.visits > MAX_VISITS {
                 return Err(CarveError::TooLarge {
-                    pattern: cause.map(|r| r.pattern.text().to_string()).unwrap_or_default(),
+                    pattern: cause
+                        .map(|r| r.pattern.text().to_string())
+                        .unwrap_or_default(),
                     dir: path.to_path_buf(),
-                    rule: cause.map_or(Span { file: crate::source::FileId(0), start: 0, end: 0 }, |r| r.span),
+                    rule: cause.map_or(
+                        Span {
+                            file: crate::source::FileId(0),
+                            start: 0,
+                            end: 0,
+                        },
+                        |r| r.span,
+                    ),
                 });
             }
             if let Some(name) = entry.file_name().to_str() {
@@ -221,15 +287,29 @@ impl Walk {
 
     fn emit(&mut self, path: &Path, access: FsAccess) {
         if !access.is_empty() {
-            self.out.rules.push(PathRule { path: path.to_path_buf(), access });
+            self.out.rules.push(PathRule {
+                path: path.to_path_buf(),
+                access,
+            });
         }
     }
 
     fn missing(&mut self, path: &Path, rules: &[Tracked], rights: FsAccess) {
-        let allowed = rights.iter().filter(|r| verdict(rules, *r).granted || verdict(rules, *r).mixed).fold(FsAccess::empty(), |a, r| a | r);
+        let allowed = rights
+            .iter()
+            .filter(|r| verdict(rules, *r).granted || verdict(rules, *r).mixed)
+            .fold(FsAccess::empty(), |a, r| a | r);
         if !allowed.is_empty() {
-            let rule = rules.iter().find(|t| granted(t.rule.kind)).map(|t| t.rule.span);
-            self.out.narrowed.push(Narrowing { path: path.to_path_buf(), rights: allowed, why: Why::Missing, rule });
+            let rule = rules
+                .iter()
+                .find(|t| granted(t.rule.kind))
+                .map(|t| t.rule.span);
+            self.out.narrowed.push(Narrowing {
+                path: path.to_path_buf(),
+                rights: allowed,
+                why: Why::Missing,
+                rule,
+            });
         }
     }
 }

@@ -36,39 +36,83 @@ pub enum CompileError {
     #[error(transparent)]
     Carve(#[from] CarveError),
     #[error("this kernel cannot enforce what the profile `{layer}` restricts")]
-    Unsupported { layer: String, missing: Vec<Unenforced>, abi: u32 },
+    Unsupported {
+        layer: String,
+        missing: Vec<Unenforced>,
+        abi: u32,
+    },
     #[error("profile `{layer}` requires Landlock ABI {need}, but this kernel offers {have}")]
-    AbiTooOld { layer: String, need: u32, have: u32, rule: crate::source::Span },
+    AbiTooOld {
+        layer: String,
+        need: u32,
+        have: u32,
+        rule: crate::source::Span,
+    },
 }
 
 /// Compiles one layer for `kernel`. `compat` overrides the layer's own `compat` if given.
-pub fn compile(layer: &Layer, kernel: &Kernel, compat: Option<Compat>) -> Result<CompiledLayer, CompileError> {
+pub fn compile(
+    layer: &Layer,
+    kernel: &Kernel,
+    compat: Option<Compat>,
+) -> Result<CompiledLayer, CompileError> {
     let compat = compat.unwrap_or(layer.compat);
     if let Some((need, rule)) = layer.require_abi
         && kernel.abi < need
     {
-        return Err(CompileError::AbiTooOld { layer: layer.name.clone(), need, have: kernel.abi, rule });
+        return Err(CompileError::AbiTooOld {
+            layer: layer.name.clone(),
+            need,
+            have: kernel.abi,
+            rule,
+        });
     }
     let fs_handled = FsAccess::supported_by(kernel.abi);
     let carved = carve::carve(layer, fs_handled)?;
     let net = net::plan(layer);
     let restricted_fs = FsAccess::all() - carve::granted_everywhere(layer);
-    let missing = support::unenforced(kernel.abi, restricted_fs, net.restricted | net.asked, layer.scopes);
+    let missing = support::unenforced(
+        kernel.abi,
+        restricted_fs,
+        net.restricted | net.asked,
+        layer.scopes,
+    );
     if !missing.is_empty() && compat == Compat::Strict {
-        return Err(CompileError::Unsupported { layer: layer.name.clone(), missing, abi: kernel.abi });
+        return Err(CompileError::Unsupported {
+            layer: layer.name.clone(),
+            missing,
+            abi: kernel.abi,
+        });
     }
     let net_handled = NetAccess::supported_by(kernel.abi) & (net.restricted | net.asked);
     let plan = RulesetPlan {
-        handled_fs: if kernel.abi == 0 { FsAccess::empty() } else { fs_handled },
+        handled_fs: if kernel.abi == 0 {
+            FsAccess::empty()
+        } else {
+            fs_handled
+        },
         handled_net: net_handled,
         scopes: layer.scopes & Scopes::supported_by(kernel.abi),
         path_rules: carved.rules,
-        port_rules: if net_handled.is_empty() { Vec::new() } else { net.rules.into_iter().filter(|r| net_handled.contains(r.access)).collect() },
+        port_rules: if net_handled.is_empty() {
+            Vec::new()
+        } else {
+            net.rules
+                .into_iter()
+                .filter(|r| net_handled.contains(r.access))
+                .collect()
+        },
     };
-    let has_asks = layer.fs_rules.iter().any(|r| r.kind == RuleKind::Ask) || layer.net_rules.iter().any(|r| r.kind == RuleKind::Ask);
-    Ok(CompiledLayer { plan, narrowed: carved.narrowed, unenforced: missing, has_asks, compat })
+    let has_asks = layer.fs_rules.iter().any(|r| r.kind == RuleKind::Ask)
+        || layer.net_rules.iter().any(|r| r.kind == RuleKind::Ask);
+    Ok(CompiledLayer {
+        plan,
+        narrowed: carved.narrowed,
+        unenforced: missing,
+        has_asks,
+        compat,
+    })
 }
-
 
 #[cfg(test)]
 mod tests;

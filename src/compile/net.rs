@@ -27,7 +27,10 @@ pub fn plan(layer: &Layer) -> NetPlan {
         out.restricted |= right;
         for (first, last, kind) in spans {
             match kind {
-                RuleKind::Allow => out.rules.extend((first..=last).map(|port| PortRule { port, access: right })),
+                RuleKind::Allow => out.rules.extend((first..=last).map(|port| PortRule {
+                    port,
+                    access: right,
+                })),
                 RuleKind::Ask => out.asked |= right,
                 RuleKind::Deny => {}
             }

@@ -22,20 +22,44 @@ pub enum Unenforced {
 impl fmt::Display for Unenforced {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unenforced::Landlock => write!(f, "nothing at all: Landlock is not available (is it in the `lsm=` boot parameter?)"),
+            Unenforced::Landlock => write!(
+                f,
+                "nothing at all: Landlock is not available (is it in the `lsm=` boot parameter?)"
+            ),
             Unenforced::Fs(a) => {
                 for (i, right) in a.iter().enumerate() {
                     let sep = if i > 0 { ", " } else { "" };
-                    write!(f, "{sep}{} (needs ABI {})", crate::policy::access::raw_name(right), fs_abi(right))?;
+                    write!(
+                        f,
+                        "{sep}{} (needs ABI {})",
+                        crate::policy::access::raw_name(right),
+                        fs_abi(right)
+                    )?;
                 }
                 Ok(())
             }
             Unenforced::Net(a) => {
-                let names: Vec<&str> = a.iter().map(|r| if r == NetAccess::CONNECT_TCP { "TCP connect" } else { "TCP bind" }).collect();
+                let names: Vec<&str> = [
+                    (NetAccess::CONNECT_TCP, "TCP connect"),
+                    (NetAccess::BIND_TCP, "TCP bind"),
+                ]
+                .into_iter()
+                .filter(|(r, _)| a.contains(*r))
+                .map(|(_, name)| name)
+                .collect();
                 write!(f, "{} rules (need ABI 4)", names.join(" and "))
             }
             Unenforced::Scope(s) => {
-                let names: Vec<&str> = s.iter().map(|r| if r == Scopes::SIGNAL { "isolate signals" } else { "isolate abstract-unix" }).collect();
+                let names: Vec<&str> = s
+                    .iter()
+                    .map(|r| {
+                        if r == Scopes::SIGNAL {
+                            "isolate signals"
+                        } else {
+                            "isolate abstract-unix"
+                        }
+                    })
+                    .collect();
                 write!(f, "{} (needs ABI 6)", names.join(", "))
             }
         }
@@ -44,7 +68,9 @@ impl fmt::Display for Unenforced {
 
 /// The ABI that introduced a file-system right.
 pub fn fs_abi(right: FsAccess) -> u32 {
-    (1..=u32::MAX).find(|abi| FsAccess::supported_by(*abi).contains(right)).unwrap_or(1)
+    (1..=u32::MAX)
+        .find(|abi| FsAccess::supported_by(*abi).contains(right))
+        .unwrap_or(1)
 }
 
 /// What of the restricted rights, ports and scopes this ABI cannot enforce.

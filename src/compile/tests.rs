@@ -13,11 +13,23 @@ use llrun_kernel::FsAccess;
 use std::path::{Path, PathBuf};
 
 fn rule(kind: RuleKind, access: FsAccess, pattern: &str) -> FsRule {
-    FsRule { kind, access, pattern: Pattern::parse(pattern).unwrap(), span: Span { file: FileId(0), start: 0, end: 0 } }
+    FsRule {
+        kind,
+        access,
+        pattern: Pattern::parse(pattern).unwrap(),
+        span: Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        },
+    }
 }
 
 fn layer(rules: Vec<FsRule>) -> Layer {
-    Layer { fs_rules: rules, ..Layer::default() }
+    Layer {
+        fs_rules: rules,
+        ..Layer::default()
+    }
 }
 
 fn all_paths(root: &Path) -> Vec<PathBuf> {
@@ -25,7 +37,11 @@ fn all_paths(root: &Path) -> Vec<PathBuf> {
     let mut i = 0;
     while i < out.len() {
         if out[i].is_dir() && !out[i].is_symlink() {
-            let mut kids: Vec<PathBuf> = std::fs::read_dir(&out[i]).unwrap().flatten().map(|e| e.path()).collect();
+            let mut kids: Vec<PathBuf> = std::fs::read_dir(&out[i])
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
             kids.sort();
             out.extend(kids);
         }
@@ -47,13 +63,23 @@ fn check(l: &Layer, root: &Path) {
     for p in all_paths(root) {
         let path = p.to_string_lossy();
         // A right only means something on the kind of file it applies to.
-        let relevant = if p.is_dir() { FsAccess::DIR_SELF } else { FsAccess::FILE };
+        let relevant = if p.is_dir() {
+            FsAccess::DIR_SELF
+        } else {
+            FsAccess::FILE
+        };
         for right in relevant.iter() {
             let allow = l.decide(right, &path).kind == RuleKind::Allow;
             let kernel = granted(&c.rules, &path, right);
-            assert!(!kernel || allow, "WIDENED: {path} {right:?} granted but profile says {:?}", l.decide(right, &path).kind);
+            assert!(
+                !kernel || allow,
+                "WIDENED: {path} {right:?} granted but profile says {:?}",
+                l.decide(right, &path).kind
+            );
             if allow && !kernel {
-                let reported = c.narrowed.iter().any(|n| n.rights.contains(right) && path.starts_with(&*n.path.to_string_lossy()));
+                let reported = c.narrowed.iter().any(|n| {
+                    n.rights.contains(right) && path.starts_with(&*n.path.to_string_lossy())
+                });
                 assert!(reported, "silently narrowed: {path} {right:?}");
             }
         }
@@ -70,11 +96,22 @@ fn carve_grants_siblings_and_reports_the_parent() {
     std::fs::write(root.join("home/notes"), "x").unwrap();
     let r = root.display();
     let read = FsAccess::READ_FILE | FsAccess::READ_DIR;
-    let l = layer(vec![rule(RuleKind::Allow, read, &format!("{r}/home")), rule(RuleKind::Deny, FsAccess::all(), &format!("{r}/home/.ssh"))]);
+    let l = layer(vec![
+        rule(RuleKind::Allow, read, &format!("{r}/home")),
+        rule(RuleKind::Deny, FsAccess::all(), &format!("{r}/home/.ssh")),
+    ]);
     let c = carve(&l, FsAccess::all()).unwrap();
-    let paths: Vec<String> = c.rules.iter().map(|r| r.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let paths: Vec<String> = c
+        .rules
+        .iter()
+        .map(|r| r.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(paths, ["docs", "music", "notes"]);
-    assert_eq!(c.rules[2].access, FsAccess::READ_FILE, "a file rule carries only file rights");
+    assert_eq!(
+        c.rules[2].access,
+        FsAccess::READ_FILE,
+        "a file rule carries only file rights"
+    );
     assert_eq!(c.narrowed.len(), 1);
     assert_eq!(c.narrowed[0].why, Why::Carved);
     assert_eq!(c.narrowed[0].path, root.join("home"));
@@ -112,7 +149,12 @@ impl Rng {
 fn random_profiles_never_widen() {
     let names = ["a", "b", "c", ".s", "k.key"];
     let kinds = [RuleKind::Allow, RuleKind::Deny, RuleKind::Ask];
-    let rights = [FsAccess::READ_FILE | FsAccess::READ_DIR, FsAccess::WRITE_FILE, FsAccess::all(), FsAccess::MAKE_REG];
+    let rights = [
+        FsAccess::READ_FILE | FsAccess::READ_DIR,
+        FsAccess::WRITE_FILE,
+        FsAccess::all(),
+        FsAccess::MAKE_REG,
+    ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for _case in 0..200 {
         let t = tempfile::tempdir().unwrap();
@@ -142,7 +184,11 @@ fn random_profiles_never_widen() {
                 pat.push('/');
                 pat.push_str(comp);
             }
-            rules.push(rule(kinds[rng.next(3)], rights[rng.next(rights.len())], &pat));
+            rules.push(rule(
+                kinds[rng.next(3)],
+                rights[rng.next(rights.len())],
+                &pat,
+            ));
         }
         check(&layer(rules), &root);
     }

@@ -13,7 +13,11 @@ const CREATE: FsAccess = FsAccess::MAKE_REG
 
 const READ: FsAccess = FsAccess::READ_FILE.union(FsAccess::READ_DIR);
 const DELETE: FsAccess = FsAccess::REMOVE_FILE.union(FsAccess::REMOVE_DIR);
-const RW: FsAccess = READ.union(FsAccess::WRITE_FILE).union(CREATE).union(DELETE).union(FsAccess::TRUNCATE);
+const RW: FsAccess = READ
+    .union(FsAccess::WRITE_FILE)
+    .union(CREATE)
+    .union(DELETE)
+    .union(FsAccess::TRUNCATE);
 
 /// The Landlock rights of one access word.
 pub fn rights(word: AccessWord) -> FsAccess {
@@ -49,7 +53,9 @@ pub const WORDS: &[(&str, AccessWord)] = &[
 /// One access word or raw `fs.NAME` right.
 pub fn word(text: &str) -> Option<AccessWord> {
     if let Some(raw) = text.strip_prefix("fs.") {
-        return FsAccess::from_name(&raw.to_uppercase()).filter(|_| raw == raw.to_lowercase()).map(|b| AccessWord::Raw(b.bits()));
+        return FsAccess::from_name(&raw.to_uppercase())
+            .filter(|_| raw == raw.to_lowercase())
+            .map(|b| AccessWord::Raw(b.bits()));
     }
     WORDS.iter().find(|(w, _)| *w == text).map(|(_, a)| *a)
 }
@@ -61,9 +67,20 @@ pub fn parse_list(text: &str) -> Result<FsAccess, String> {
         match word(w) {
             Some(a) => out |= rights(a),
             None => {
-                let names: Vec<String> = WORDS.iter().map(|(w, _)| w.to_string()).chain(FsAccess::all().names().map(|n| format!("fs.{}", n.to_lowercase()))).collect();
+                let names: Vec<String> = WORDS
+                    .iter()
+                    .map(|(w, _)| w.to_string())
+                    .chain(
+                        FsAccess::all()
+                            .names()
+                            .map(|n| format!("fs.{}", n.to_lowercase())),
+                    )
+                    .collect();
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                return Err(format!("unknown access `{w}`; {}", crate::diag::suggestion(w, &refs)));
+                return Err(format!(
+                    "unknown access `{w}`; {}",
+                    crate::diag::suggestion(w, &refs)
+                ));
             }
         }
     }
@@ -72,7 +89,11 @@ pub fn parse_list(text: &str) -> Result<FsAccess, String> {
 
 /// The profile-language name of one right (`fs.read_file`).
 pub fn raw_name(right: FsAccess) -> String {
-    right.names().map(|n| format!("fs.{}", n.to_lowercase())).collect::<Vec<_>>().join(",")
+    right
+        .names()
+        .map(|n| format!("fs.{}", n.to_lowercase()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A short human description of a set of rights, using the access words where they fit exactly.
@@ -101,7 +122,11 @@ pub fn describe(set: FsAccess) -> String {
     if !rest.is_empty() {
         words.push(raw_name(rest));
     }
-    if words.is_empty() { "nothing".into() } else { words.join(",") }
+    if words.is_empty() {
+        "nothing".into()
+    } else {
+        words.join(",")
+    }
 }
 
 #[cfg(test)]

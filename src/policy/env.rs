@@ -13,7 +13,13 @@ pub fn apply(layers: &[Layer], env: &BTreeMap<OsString, OsString>) -> Vec<(OsStr
         let keeps: Vec<&str> = layer
             .env
             .iter()
-            .filter_map(|s| if let EnvStep::Keep(names) = s { Some(names) } else { None })
+            .filter_map(|s| {
+                if let EnvStep::Keep(names) = s {
+                    Some(names)
+                } else {
+                    None
+                }
+            })
             .flatten()
             .map(String::as_str)
             .collect();

@@ -89,15 +89,24 @@ impl Layer {
             }
             let better = match best {
                 None => true,
-                Some(b) => rank(rule.kind, rule.pattern.specificity()) > rank(b.kind, b.pattern.specificity()),
+                Some(b) => {
+                    rank(rule.kind, rule.pattern.specificity())
+                        > rank(b.kind, b.pattern.specificity())
+                }
             };
             if better {
                 best = Some(rule);
             }
         }
         match best {
-            Some(rule) => Decision { kind: rule.kind, rule: Some(rule) },
-            None => Decision { kind: RuleKind::Deny, rule: None },
+            Some(rule) => Decision {
+                kind: rule.kind,
+                rule: Some(rule),
+            },
+            None => Decision {
+                kind: RuleKind::Deny,
+                rule: None,
+            },
         }
     }
 

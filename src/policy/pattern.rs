@@ -85,9 +85,14 @@ impl Pattern {
                     }
                 }
                 _ if part.contains("**") => {
-                    return Err(PatternError::BadGlob { component: part.to_string(), reason: "`**` must be a whole component, as in `/a/**/b`".into() });
+                    return Err(PatternError::BadGlob {
+                        component: part.to_string(),
+                        reason: "`**` must be a whole component, as in `/a/**/b`".into(),
+                    });
                 }
-                _ if has_glob_chars(part) => components.push(Component::Glob(Box::new(compile_glob(part)?))),
+                _ if has_glob_chars(part) => {
+                    components.push(Component::Glob(Box::new(compile_glob(part)?)))
+                }
                 _ => components.push(Component::Literal(unescape(part))),
             }
         }
@@ -96,7 +101,11 @@ impl Pattern {
 
     fn from_components(components: Vec<Component>) -> Pattern {
         let mut text = String::new();
-        let mut specificity = Specificity { components: 0, literal_components: 0, literal_chars: 0 };
+        let mut specificity = Specificity {
+            components: 0,
+            literal_components: 0,
+            literal_chars: 0,
+        };
         for c in &components {
             text.push('/');
             match c {
@@ -110,7 +119,8 @@ impl Pattern {
                     let glob = g.glob().glob();
                     text.push_str(glob);
                     specificity.components += 1;
-                    specificity.literal_chars += glob.chars().filter(|c| !"*?[]{},!".contains(*c)).count();
+                    specificity.literal_chars +=
+                        glob.chars().filter(|c| !"*?[]{},!".contains(*c)).count();
                 }
                 Component::AnyDepth => text.push_str("**"),
             }
@@ -118,7 +128,11 @@ impl Pattern {
         if text.is_empty() {
             text.push('/');
         }
-        Pattern { text, components, specificity }
+        Pattern {
+            text,
+            components,
+            specificity,
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -150,13 +164,21 @@ impl Pattern {
 
     /// Whether the pattern has no wildcard at all.
     pub fn is_plain(&self) -> bool {
-        self.components.iter().all(|c| matches!(c, Component::Literal(_)))
+        self.components
+            .iter()
+            .all(|c| matches!(c, Component::Literal(_)))
     }
 
     /// Replaces the literal prefix by `prefix` (its symlink-resolved form).
     pub fn with_literal_prefix(&self, prefix: &str) -> Pattern {
-        let mut components: Vec<Component> = split_plain(prefix).map(|s| Component::Literal(s.to_string())).collect();
-        let skip = self.components.iter().take_while(|c| matches!(c, Component::Literal(_))).count();
+        let mut components: Vec<Component> = split_plain(prefix)
+            .map(|s| Component::Literal(s.to_string()))
+            .collect();
+        let skip = self
+            .components
+            .iter()
+            .take_while(|c| matches!(c, Component::Literal(_)))
+            .count();
         components.extend(self.components[skip..].iter().cloned());
         Self::from_components(components)
     }
@@ -283,7 +305,9 @@ impl Canonicalizer {
                     let candidate = format!("{real}/{name}");
                     let r = match std::fs::symlink_metadata(&candidate) {
                         Err(_) => None,
-                        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&candidate).ok().map(|p| p.to_string_lossy().into_owned()),
+                        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&candidate)
+                            .ok()
+                            .map(|p| p.to_string_lossy().into_owned()),
                         Ok(_) => Some(candidate),
                     };
                     self.seen.insert(written.clone(), r.clone());
@@ -378,7 +402,10 @@ fn compile_glob(part: &str) -> Result<GlobMatcher, PatternError> {
         .backslash_escape(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| PatternError::BadGlob { component: part.to_string(), reason: e.kind().to_string() })
+        .map_err(|e| PatternError::BadGlob {
+            component: part.to_string(),
+            reason: e.kind().to_string(),
+        })
 }
 
 #[cfg(test)]
@@ -419,9 +446,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_patterns() {
-        assert!(matches!(Pattern::parse("rel/x"), Err(PatternError::NotAbsolute(_))));
-        assert!(matches!(Pattern::parse("/a/../b"), Err(PatternError::DotComponent(..))));
-        assert!(matches!(Pattern::parse("/a/{b/c,d}"), Err(PatternError::SlashInAlternatives(_))));
+        assert!(matches!(
+            Pattern::parse("rel/x"),
+            Err(PatternError::NotAbsolute(_))
+        ));
+        assert!(matches!(
+            Pattern::parse("/a/../b"),
+            Err(PatternError::DotComponent(..))
+        ));
+        assert!(matches!(
+            Pattern::parse("/a/{b/c,d}"),
+            Err(PatternError::SlashInAlternatives(_))
+        ));
         assert!(Pattern::parse("/a/b**").is_err());
     }
 
@@ -433,7 +469,10 @@ mod tests {
         std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
         let r = root.display();
         let mut c = Canonicalizer::default();
-        assert_eq!(c.canonical(&format!("{r}/link/sub/missing/x")), format!("{r}/real/sub/missing/x"));
+        assert_eq!(
+            c.canonical(&format!("{r}/link/sub/missing/x")),
+            format!("{r}/real/sub/missing/x")
+        );
         assert_eq!(c.canonical(&format!("{r}/link")), format!("{r}/real"));
         assert_eq!(c.canonical("/"), "/");
     }

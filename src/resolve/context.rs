@@ -21,27 +21,54 @@ impl Context {
     /// The context of this process: its environment, user, working directory.
     pub fn from_process(abi: u32) -> Context {
         let env: BTreeMap<OsString, OsString> = std::env::vars_os().collect();
-        let get = |k: &str| env.get(&OsString::from(k)).and_then(|v| v.to_str()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            env.get(&OsString::from(k))
+                .and_then(|v| v.to_str())
+                .filter(|v| !v.is_empty())
+        };
         let uid = nix::unistd::getuid();
         let gid = nix::unistd::getgid();
         let user_entry = nix::unistd::User::from_uid(uid).ok().flatten();
         let home = get("HOME")
             .map(str::to_string)
-            .or_else(|| user_entry.as_ref().map(|u| u.dir.to_string_lossy().into_owned()))
+            .or_else(|| {
+                user_entry
+                    .as_ref()
+                    .map(|u| u.dir.to_string_lossy().into_owned())
+            })
             .unwrap_or_else(|| "/".into());
         let user = get("USER")
             .map(str::to_string)
             .or_else(|| user_entry.as_ref().map(|u| u.name.clone()))
             .unwrap_or_else(|| uid.to_string());
-        let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
-        let xdg = |k: &str, default: String| get(k).filter(|v| v.starts_with('/')).map(str::to_string).unwrap_or(default);
+        let cwd = std::env::current_dir()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "/".into());
+        let xdg = |k: &str, default: String| {
+            get(k)
+                .filter(|v| v.starts_with('/'))
+                .map(str::to_string)
+                .unwrap_or(default)
+        };
         let config = xdg("XDG_CONFIG_HOME", format!("{home}/.config"));
         let mut b = BTreeMap::new();
         b.insert("DOWNLOAD".into(), download_dir(&home, &config));
-        b.insert("XDG_DATA_HOME".into(), xdg("XDG_DATA_HOME", format!("{home}/.local/share")));
-        b.insert("XDG_CACHE_HOME".into(), xdg("XDG_CACHE_HOME", format!("{home}/.cache")));
-        b.insert("XDG_STATE_HOME".into(), xdg("XDG_STATE_HOME", format!("{home}/.local/state")));
-        b.insert("XDG_RUNTIME_DIR".into(), xdg("XDG_RUNTIME_DIR", format!("/run/user/{uid}")));
+        b.insert(
+            "XDG_DATA_HOME".into(),
+            xdg("XDG_DATA_HOME", format!("{home}/.local/share")),
+        );
+        b.insert(
+            "XDG_CACHE_HOME".into(),
+            xdg("XDG_CACHE_HOME", format!("{home}/.cache")),
+        );
+        b.insert(
+            "XDG_STATE_HOME".into(),
+            xdg("XDG_STATE_HOME", format!("{home}/.local/state")),
+        );
+        b.insert(
+            "XDG_RUNTIME_DIR".into(),
+            xdg("XDG_RUNTIME_DIR", format!("/run/user/{uid}")),
+        );
         b.insert("TMPDIR".into(), xdg("TMPDIR", "/tmp".into()));
         b.insert("XDG_CONFIG_HOME".into(), config.clone());
         b.insert("HOME".into(), home);
@@ -49,8 +76,14 @@ impl Context {
         b.insert("UID".into(), uid.to_string());
         b.insert("GID".into(), gid.to_string());
         b.insert("CWD".into(), cwd);
-        let search_path = SearchPath::from_env(env.get(&OsString::from("LLRUN_PROFILE_PATH")), &config);
-        Context { builtins: b, env, abi, search_path }
+        let search_path =
+            SearchPath::from_env(env.get(&OsString::from("LLRUN_PROFILE_PATH")), &config);
+        Context {
+            builtins: b,
+            env,
+            abi,
+            search_path,
+        }
     }
 }
 
@@ -75,7 +108,13 @@ impl SearchPath {
     /// `/usr/share/llrun/profiles` (DESIGN.md §4), and last, for a build that was never installed,
     /// the `profiles/` directory of the source tree it was built from.
     pub fn from_env(var: Option<&OsString>, config_home: &str) -> SearchPath {
-        let mut dirs: Vec<PathBuf> = var.map(|v| std::env::split_paths(v).filter(|p| p.is_absolute()).collect()).unwrap_or_default();
+        let mut dirs: Vec<PathBuf> = var
+            .map(|v| {
+                std::env::split_paths(v)
+                    .filter(|p| p.is_absolute())
+                    .collect()
+            })
+            .unwrap_or_default();
         dirs.push(Path::new(config_home).join("llrun/profiles"));
         dirs.push("/etc/llrun/profiles".into());
         dirs.push("/usr/share/llrun/profiles".into());
@@ -88,13 +127,21 @@ impl SearchPath {
 
     /// The file name searched for `NAME`: `NAME.llp` unless it already ends in `.llp`.
     pub fn file_name(name: &str) -> String {
-        if name.ends_with(".llp") { name.to_string() } else { format!("{name}.llp") }
+        if name.ends_with(".llp") {
+            name.to_string()
+        } else {
+            format!("{name}.llp")
+        }
     }
 
     /// The first existing candidate for `NAME`, or every candidate tried.
     pub fn find(&self, name: &str) -> Result<PathBuf, Vec<PathBuf>> {
         let file = Self::file_name(name);
         let candidates: Vec<PathBuf> = self.dirs.iter().map(|d| d.join(&file)).collect();
-        candidates.iter().find(|p| p.symlink_metadata().is_ok()).cloned().ok_or(candidates)
+        candidates
+            .iter()
+            .find(|p| p.symlink_metadata().is_ok())
+            .cloned()
+            .ok_or(candidates)
     }
 }

@@ -13,7 +13,9 @@ pub struct Vars {
 
 impl Vars {
     pub fn new(builtins: &BTreeMap<String, String>) -> Vars {
-        Vars { map: builtins.clone() }
+        Vars {
+            map: builtins.clone(),
+        }
     }
 
     pub fn set(&mut self, name: &str, value: String) {
@@ -32,7 +34,9 @@ impl Vars {
         while i < text.len() {
             let rest = &text[i..];
             if rest.starts_with("${") && !word.literal_dollars.contains(&i) {
-                let end = rest.find('}').ok_or_else(|| Diagnostic::new(word.span, "unterminated `${`").with_hint("write `${NAME}`"))?;
+                let end = rest.find('}').ok_or_else(|| {
+                    Diagnostic::new(word.span, "unterminated `${`").with_hint("write `${NAME}`")
+                })?;
                 let name = &rest[2..end];
                 match self.get(name) {
                     Some(v) => out.push_str(v),
@@ -64,7 +68,9 @@ impl Vars {
     fn unknown(&self, name: &str, word: &Word, sources: &SourceMap) -> Diagnostic {
         let span = locate(word.span, &format!("${{{name}}}"), sources);
         let hint = match did_you_mean(name, self.map.keys().map(String::as_str)) {
-            Some(c) => format!("did you mean `${{{c}}}`? Variables must be `set` before they are used"),
+            Some(c) => {
+                format!("did you mean `${{{c}}}`? Variables must be `set` before they are used")
+            }
             None => format!(
                 "define it first with `set {name} = \"…\"`; built-ins are HOME, USER, UID, GID, CWD, TMPDIR, DOWNLOAD, XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR"
             ),
@@ -78,7 +84,11 @@ pub fn locate(span: Span, needle: &str, sources: &SourceMap) -> Span {
     let text = &sources.get(span.file).text;
     let slice = text.get(span.start..span.end.min(text.len())).unwrap_or("");
     match slice.find(needle) {
-        Some(at) => Span { file: span.file, start: span.start + at, end: span.start + at + needle.len() },
+        Some(at) => Span {
+            file: span.file,
+            start: span.start + at,
+            end: span.start + at + needle.len(),
+        },
         None => span,
     }
 }

@@ -33,7 +33,10 @@ pub enum ProfileError {
     At(Diagnostic),
     /// A `--profile NAME` that is not on the search path.
     #[error("profile `{name}` not found")]
-    NotFound { name: String, searched: Vec<PathBuf> },
+    NotFound {
+        name: String,
+        searched: Vec<PathBuf>,
+    },
     /// A top-level profile file that cannot be read.
     #[error("{}: {err}", path.display())]
     File { path: PathBuf, err: LoadError },
@@ -51,7 +54,10 @@ impl ProfileError {
         match self {
             ProfileError::At(d) => d.render(sources),
             ProfileError::NotFound { name, searched } => {
-                let list: Vec<String> = searched.iter().map(|p| format!("  {}", p.display())).collect();
+                let list: Vec<String> = searched
+                    .iter()
+                    .map(|p| format!("  {}", p.display()))
+                    .collect();
                 format!(
                     "llrun: error: profile `{name}` not found; looked for:\n{}\n  = hint: give a path (`--profile ./{name}.llp`) or put `{}` in one of those directories (LLRUN_PROFILE_PATH adds more)\n",
                     list.join("\n"),
@@ -59,7 +65,11 @@ impl ProfileError {
                 )
             }
             ProfileError::File { path, err } => {
-                format!("{}: error: this profile {err}\n  = hint: {}\n", path.display(), err.hint())
+                format!(
+                    "{}: error: this profile {err}\n  = hint: {}\n",
+                    path.display(),
+                    err.hint()
+                )
             }
         }
     }
@@ -71,16 +81,38 @@ pub fn locate(value: &str, search: &SearchPath) -> Result<PathBuf, ProfileError>
     if value.contains('/') || value.ends_with(".llp") {
         return Ok(PathBuf::from(value));
     }
-    search.find(value).map_err(|searched| ProfileError::NotFound { name: value.to_string(), searched })
+    search
+        .find(value)
+        .map_err(|searched| ProfileError::NotFound {
+            name: value.to_string(),
+            searched,
+        })
 }
 
 /// Resolves one layer from its top file.
-pub fn resolve_layer(name: &str, path: &Path, ctx: &Context, sources: &mut SourceMap) -> Result<Layer, ProfileError> {
-    let text = load::read_profile(path).map_err(|err| ProfileError::File { path: path.to_path_buf(), err })?;
+pub fn resolve_layer(
+    name: &str,
+    path: &Path,
+    ctx: &Context,
+    sources: &mut SourceMap,
+) -> Result<Layer, ProfileError> {
+    let text = load::read_profile(path).map_err(|err| ProfileError::File {
+        path: path.to_path_buf(),
+        err,
+    })?;
     let file = sources.add(path.to_path_buf(), text, None);
     let mut vars = Vars::new(&ctx.builtins);
     vars.set("PROFILE", profile_name(path));
-    let mut r = Resolver { ctx, sources, layer: Layer::default(), vars, stack: Vec::new(), dirs: Vec::new(), files_read: 0, paths: Default::default() };
+    let mut r = Resolver {
+        ctx,
+        sources,
+        layer: Layer::default(),
+        vars,
+        stack: Vec::new(),
+        dirs: Vec::new(),
+        files_read: 0,
+        paths: Default::default(),
+    };
     r.layer.name = name.to_string();
     r.layer.path = path.to_path_buf();
     r.file(file, path)?;
@@ -89,7 +121,9 @@ pub fn resolve_layer(name: &str, path: &Path, ctx: &Context, sources: &mut Sourc
 
 /// `firefox` for `/usr/share/llrun/profiles/firefox.llp`.
 fn profile_name(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The walk over one layer's include graph.
@@ -112,10 +146,15 @@ impl Resolver<'_> {
         self.files_read += 1;
         self.layer.files.push(path.to_path_buf());
         let parsed = parse::parse(self.sources, file)?;
-        self.stack.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
-        let dir = std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(|| "/".into());
+        self.stack
+            .push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+        let dir = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| "/".into());
         let old_dir = self.vars.get("PROFILE_DIR").map(str::to_string);
-        self.vars.set("PROFILE_DIR", dir.to_string_lossy().into_owned());
+        self.vars
+            .set("PROFILE_DIR", dir.to_string_lossy().into_owned());
         self.dirs.push(dir);
         let result = self.stmts(&parsed.stmts);
         if let Some(d) = old_dir {
@@ -129,22 +168,32 @@ impl Resolver<'_> {
     /// Reads an included file, checking depth, cycles and the file itself.
     fn include(&mut self, path: PathBuf, optional: bool, span: Span) -> Result<(), ProfileError> {
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
-            return Err(Diagnostic::new(span, format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"))
-                .with_hint("an include chain this deep is almost certainly a mistake; flatten it")
-                .into());
+            return Err(Diagnostic::new(
+                span,
+                format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+            )
+            .with_hint("an include chain this deep is almost certainly a mistake; flatten it")
+            .into());
         }
         if self.files_read >= MAX_FILES {
-            return Err(Diagnostic::new(span, format!("more than {MAX_FILES} files included"))
-                .with_hint("a file is probably included from many places; include it once")
-                .into());
+            return Err(
+                Diagnostic::new(span, format!("more than {MAX_FILES} files included"))
+                    .with_hint("a file is probably included from many places; include it once")
+                    .into(),
+            );
         }
         let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if let Some(at) = self.stack.iter().position(|p| *p == canonical) {
-            let mut cycle: Vec<String> = self.stack[at..].iter().map(|p| p.display().to_string()).collect();
+            let mut cycle: Vec<String> = self.stack[at..]
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             cycle.push(canonical.display().to_string());
-            return Err(Diagnostic::new(span, format!("include cycle: {}", cycle.join(" → ")))
-                .with_hint("remove one of these includes")
-                .into());
+            return Err(
+                Diagnostic::new(span, format!("include cycle: {}", cycle.join(" → ")))
+                    .with_hint("remove one of these includes")
+                    .into(),
+            );
         }
         match load::read_profile(&path) {
             Ok(text) => {
@@ -155,9 +204,12 @@ impl Resolver<'_> {
                 self.layer.files.push(path);
                 Ok(())
             }
-            Err(err) => Err(Diagnostic::new(span, format!("cannot include `{}`: it {err}", path.display()))
-                .with_hint(err.hint())
-                .into()),
+            Err(err) => Err(Diagnostic::new(
+                span,
+                format!("cannot include `{}`: it {err}", path.display()),
+            )
+            .with_hint(err.hint())
+            .into()),
         }
     }
 }

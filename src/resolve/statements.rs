@@ -2,7 +2,9 @@
 
 use super::Resolver;
 use crate::diag::Diagnostic;
-use crate::parse::ast::{CmpOp, CompatMode, Cond, EnvAction, IncludeTarget, RuleTarget, ScopeWord, Stmt, StmtKind, Word};
+use crate::parse::ast::{
+    CmpOp, CompatMode, Cond, EnvAction, IncludeTarget, RuleTarget, ScopeWord, Stmt, StmtKind, Word,
+};
 use crate::policy::pattern::{Pattern, PatternError};
 use crate::policy::{Compat, EnvStep, FsRule, NetRule, access, net_access};
 use crate::resolve::ProfileError;
@@ -27,18 +29,34 @@ impl Resolver<'_> {
                 let v = self.vars.expand(value, self.sources)?;
                 self.vars.set(&name.value, v);
             }
-            StmtKind::Rule { kind, access, target } => {
-                let rights = access.iter().fold(FsAccess::empty(), |acc, w| acc | access::rights(w.value));
+            StmtKind::Rule {
+                kind,
+                access,
+                target,
+            } => {
+                let rights = access
+                    .iter()
+                    .fold(FsAccess::empty(), |acc, w| acc | access::rights(w.value));
                 match target {
                     RuleTarget::Paths(words) => {
                         for word in words {
                             let pattern = self.pattern(word)?;
-                            self.layer.fs_rules.push(FsRule { kind: *kind, access: rights, pattern, span: stmt.span });
+                            self.layer.fs_rules.push(FsRule {
+                                kind: *kind,
+                                access: rights,
+                                pattern,
+                                span: stmt.span,
+                            });
                         }
                     }
                     RuleTarget::Tcp { op, ports } => {
                         for p in ports {
-                            let rule = NetRule { kind: *kind, access: net_access(*op), ports: p.value, span: stmt.span };
+                            let rule = NetRule {
+                                kind: *kind,
+                                access: net_access(*op),
+                                ports: p.value,
+                                span: stmt.span,
+                            };
                             self.layer.net_rules.push(rule);
                         }
                     }
@@ -52,7 +70,11 @@ impl Resolver<'_> {
                     };
                 }
             }
-            StmtKind::If { cond, then, otherwise } => {
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let branch = if self.cond(cond)? { then } else { otherwise };
                 self.stmts(branch)?;
             }
@@ -78,11 +100,18 @@ impl Resolver<'_> {
             IncludeTarget::Search(name) => match self.ctx.search_path.find(&name.value) {
                 Ok(path) => path,
                 // A missing `include?` still needs a path to watch: the first directory.
-                Err(candidates) => candidates.into_iter().next().unwrap_or_else(|| PathBuf::from(&name.value)),
+                Err(candidates) => candidates
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| PathBuf::from(&name.value)),
             },
             IncludeTarget::Path(word) => {
                 let text = self.vars.expand_path(word, self.sources)?;
-                let base = self.dirs.last().map(PathBuf::as_path).unwrap_or(Path::new("/"));
+                let base = self
+                    .dirs
+                    .last()
+                    .map(PathBuf::as_path)
+                    .unwrap_or(Path::new("/"));
                 base.join(text)
             }
         })
@@ -91,7 +120,11 @@ impl Resolver<'_> {
     fn cond(&self, cond: &Cond) -> Result<bool, ProfileError> {
         Ok(match cond {
             Cond::Exists(word) => Path::new(&self.vars.expand_path(word, self.sources)?).exists(),
-            Cond::Env(name) => self.ctx.env.get(std::ffi::OsStr::new(&name.value)).is_some_and(|v| !v.is_empty()),
+            Cond::Env(name) => self
+                .ctx
+                .env
+                .get(std::ffi::OsStr::new(&name.value))
+                .is_some_and(|v| !v.is_empty()),
             Cond::Abi(op, n) => compare(*op, self.ctx.abi, n.value),
             Cond::Not(inner) => !self.cond(inner)?,
         })
@@ -105,7 +138,9 @@ impl Resolver<'_> {
             EnvAction::Set(pairs) => {
                 for (name, value) in pairs {
                     let v = self.vars.expand(value, self.sources)?;
-                    self.layer.env.push(EnvStep::Set(name.value.clone().into(), v.into()));
+                    self.layer
+                        .env
+                        .push(EnvStep::Set(name.value.clone().into(), v.into()));
                 }
             }
         }
@@ -123,7 +158,11 @@ impl Resolver<'_> {
                 .into());
         }
         let canonical = self.paths.canonical(&prefix);
-        Ok(if canonical == prefix { pattern } else { pattern.with_literal_prefix(&canonical) })
+        Ok(if canonical == prefix {
+            pattern
+        } else {
+            pattern.with_literal_prefix(&canonical)
+        })
     }
 }
 
@@ -131,21 +170,29 @@ fn pattern_error(e: PatternError, word: &Word, text: &str) -> Diagnostic {
     let hint = match &e {
         PatternError::NotAbsolute(_) => {
             if text.starts_with('$') || word.text.contains("${") {
-                format!("`{}` expanded to `{text}`; patterns must start with `/` (or `~/`)", word.text)
+                format!(
+                    "`{}` expanded to `{text}`; patterns must start with `/` (or `~/`)",
+                    word.text
+                )
             } else {
                 "patterns start with `/`, `~/` or a variable holding an absolute path, e.g. `${CWD}/build`".into()
             }
         }
         PatternError::DotComponent(..) => "write the path without `.` or `..` components".into(),
         PatternError::SlashInAlternatives(_) => "write one pattern per alternative instead".into(),
-        PatternError::BadGlob { .. } => "globs use `*`, `?`, `[…]`, `{a,b}` within a component and `**` as a whole component".into(),
+        PatternError::BadGlob { .. } => {
+            "globs use `*`, `?`, `[…]`, `{a,b}` within a component and `**` as a whole component"
+                .into()
+        }
     };
     Diagnostic::new(word.span, e.to_string()).with_hint(hint)
 }
 
 fn is_proc_self(prefix: &str) -> bool {
     let own = format!("/proc/{}", std::process::id());
-    ["/proc/self", "/proc/thread-self", own.as_str()].iter().any(|p| prefix == *p || prefix.starts_with(&format!("{p}/")))
+    ["/proc/self", "/proc/thread-self", own.as_str()]
+        .iter()
+        .any(|p| prefix == *p || prefix.starts_with(&format!("{p}/")))
 }
 
 fn compare(op: CmpOp, have: u32, want: u32) -> bool {
@@ -158,4 +205,3 @@ fn compare(op: CmpOp, have: u32, want: u32) -> bool {
         CmpOp::Ne => have != want,
     }
 }
-

@@ -22,7 +22,12 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new() -> Sandbox {
         // Not under /tmp's default ACLs of other tests: each test has its own tree.
-        Sandbox { dir: tempfile::Builder::new().prefix("llrun-test-").tempdir().expect("tempdir") }
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix("llrun-test-")
+                .tempdir()
+                .expect("tempdir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -51,7 +56,10 @@ impl Sandbox {
 /// The llrun binary under test.
 pub fn llrun() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_llrun"));
-    c.env("LLRUN_PROFILE_PATH", concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
+    c.env(
+        "LLRUN_PROFILE_PATH",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"),
+    );
     c.stdin(Stdio::null());
     c
 }
@@ -63,7 +71,15 @@ pub fn run(args: &[&str]) -> Output {
 
 /// Runs `sh -c SCRIPT` under `profile`.
 pub fn sh(profile: &Path, script: &str) -> Output {
-    run(&["-q", "--profile", &profile.to_string_lossy(), "--", "/bin/sh", "-c", script])
+    run(&[
+        "-q",
+        "--profile",
+        &profile.to_string_lossy(),
+        "--",
+        "/bin/sh",
+        "-c",
+        script,
+    ])
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -77,7 +93,13 @@ pub fn stderr(o: &Output) -> String {
 /// Asserts an exit code, showing the output on failure.
 #[track_caller]
 pub fn assert_code(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
 }
 
 /// Whether this kernel has Landlock at least at `abi`. Tests of a feature probe before asserting
