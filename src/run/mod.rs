@@ -20,7 +20,7 @@ pub use tty::TerminalMode;
 
 use llrun_kernel::landlock::PreparedRuleset;
 use llrun_kernel::seccomp::Filter;
-use llrun_kernel::spawn::{Confinement, spawn};
+use llrun_kernel::spawn::{Confinement, exec_in_place, spawn};
 use llrun_kernel::terminal::RawMode;
 use nix::errno::Errno;
 use nix::unistd::Pid;
@@ -29,7 +29,7 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Everything needed to start the program.
@@ -65,17 +65,34 @@ pub enum RunError {
 /// Runs the program and returns the exit code llrun should exit with. If the program was killed
 /// by a signal, llrun kills itself with the same signal (after restoring the terminal), so this
 /// returns only if that did not work.
+///
+/// When the program needs nothing from llrun while it runs (no pty to relay), llrun enters the
+/// sandbox itself and becomes the program: its status and signals are then the program's own
+/// with no forwarding at all, and start-up saves a `fork` and a `wait`.
 pub fn run(launch: Launch) -> Result<i32, RunError> {
+    if !launch.terminal.wants_pty() {
+        return Ok(become_program(&launch).finish());
+    }
     Ok(execute(launch)?.finish())
 }
 
-/// Runs the program and returns how it ended, without acting on it. Everything llrun changed
-/// (the terminal mode) is restored when this returns.
+/// Confines this process and `exec`s the program; returns only when that failed.
+fn become_program(launch: &Launch) -> Outcome {
+    let path = match find(launch) {
+        Ok(path) => path,
+        Err(outcome) => return outcome,
+    };
+    let filter = Filter::deny_terminal_injection();
+    let err = exec_in_place(command(launch, &path), &launch.rulesets, &filter);
+    outcome::exec_failed(&path, &err)
+}
+
+/// Runs the program as llrun's child and returns how it ended, without acting on it.
+/// Everything llrun changed (the terminal mode) is restored when this returns.
 pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
-    let path = match program::resolve(&launch.program, &launch.env) {
-        Resolved::Found(path) => path,
-        Resolved::NotExecutable(path) => return Ok(outcome::not_executable(&path)),
-        Resolved::NotFound => return Ok(outcome::not_found(&launch.program)),
+    let path = match find(&launch) {
+        Ok(path) => path,
+        Err(outcome) => return Ok(outcome),
     };
     let pty = if launch.terminal.wants_pty() {
         Some(tty::open_pty().map_err(RunError::Terminal)?)
@@ -127,6 +144,15 @@ pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
         raw,
     }
     .wait()
+}
+
+/// The program's path, or the outcome (127, 126, reported) when it has none.
+fn find(launch: &Launch) -> Result<PathBuf, Outcome> {
+    match program::resolve(&launch.program, &launch.env) {
+        Resolved::Found(path) => Ok(path),
+        Resolved::NotExecutable(path) => Err(outcome::not_executable(&path)),
+        Resolved::NotFound => Err(outcome::not_found(&launch.program)),
+    }
 }
 
 /// The `exec` part: the resolved path, `argv[0]` as the user wrote it, exactly the given
