@@ -95,7 +95,7 @@ pub fn carve(layer: &Layer, handled: FsAccess) -> Result<Carved, CarveError> {
         out: Carved::default(),
         visits: 0,
     };
-    walk.node(Path::new("/"), true, &tracked, handled)?;
+    walk.node(Path::new("/"), Kind::Dir, &tracked, handled)?;
     Ok(walk.out)
 }
 
@@ -160,12 +160,36 @@ fn verdict<'a>(rules: &[Tracked<'a>], right: FsAccess) -> Verdict<'a> {
     }
 }
 
+/// What a path is, as far as carving cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Dir,
+    Symlink,
+    /// Anything else that exists: a rule on it covers only itself.
+    File,
+    Missing,
+}
+
+impl Kind {
+    fn of(file_type: std::io::Result<std::fs::FileType>) -> Kind {
+        match file_type {
+            Ok(t) if t.is_dir() => Kind::Dir,
+            Ok(t) if t.is_symlink() => Kind::Symlink,
+            Ok(_) => Kind::File,
+            Err(_) => Kind::Missing,
+        }
+    }
+}
+
+/// A directory entry to visit, with its kind if already known.
+type Child = (String, Option<Kind>);
+
 impl Walk {
     /// Visits `path` for the rights in `open` (those no ancestor rule has settled).
     fn node(
         &mut self,
         path: &Path,
-        exists_as_dir: bool,
+        kind: Kind,
         rules: &[Tracked],
         open: FsAccess,
     ) -> Result<(), CarveError> {
@@ -181,13 +205,11 @@ impl Walk {
                 grant |= right;
             }
         }
-        let meta = std::fs::symlink_metadata(path);
-        let is_dir = exists_as_dir || meta.as_ref().is_ok_and(|m| m.is_dir());
-        if meta.is_err() {
+        if kind == Kind::Missing {
             self.missing(path, rules, grant | mixed);
             return Ok(());
         }
-        if !is_dir {
+        if kind == Kind::File {
             // A file has nothing beneath it: its own decision is all that matters.
             let own = mixed
                 .iter()
@@ -227,9 +249,13 @@ impl Walk {
             (false, Some(names)) => names,
             _ => self.list(path, cause)?,
         };
-        for name in names {
+        for (name, known) in names {
             let child = path.join(&name);
-            if std::fs::symlink_metadata(&child).is_ok_and(|m| m.file_type().is_symlink()) {
+            let kind = match known {
+                Some(kind) => kind,
+                None => Kind::of(std::fs::symlink_metadata(&child).map(|m| m.file_type())),
+            };
+            if kind == Kind::Symlink {
                 // A symlink is decided where it points; a rule on it would follow it.
                 continue;
             }
@@ -248,13 +274,14 @@ impl Walk {
                     })
                 })
                 .collect();
-            self.node(&child, false, &next, mixed)?;
+            self.node(&child, kind, &next, mixed)?;
         }
         Ok(())
     }
 
-    /// Every entry of a mixed directory.
-    fn list(&mut self, path: &Path, cause: Option<&FsRule>) -> Result<Vec<String>, CarveError> {
+    /// Every entry of a mixed directory, with its kind when the directory listing tells it
+    /// (most file systems do, which saves a `stat` per entry).
+    fn list(&mut self, path: &Path, cause: Option<&FsRule>) -> Result<Vec<Child>, CarveError> {
         let Ok(entries) = std::fs::read_dir(path) else {
             return Ok(Vec::new());
         };
@@ -278,7 +305,10 @@ impl Walk {
                 });
             }
             if let Some(name) = entry.file_name().to_str() {
-                names.push(name.to_string());
+                names.push((
+                    name.to_string(),
+                    entry.file_type().ok().map(|t| Kind::of(Ok(t))),
+                ));
             }
         }
         names.sort_unstable();
@@ -316,11 +346,11 @@ impl Walk {
 
 /// The names the pending rules can match next, if they are all literal; `None` if some rule
 /// has a wildcard next (the directory must then be listed).
-fn literal_children(rules: &[Tracked]) -> Option<Vec<String>> {
-    let mut names: Vec<String> = Vec::new();
+fn literal_children(rules: &[Tracked]) -> Option<Vec<Child>> {
+    let mut names: Vec<Child> = Vec::new();
     for t in rules.iter().filter(|t| !t.covers) {
         for n in t.rule.pattern.next_literals(t.states)? {
-            names.push(n.to_string());
+            names.push((n.to_string(), None));
         }
     }
     names.sort_unstable();

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod env;
+pub mod glob;
 pub mod pattern;
 pub mod ports;
 

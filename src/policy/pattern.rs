@@ -6,7 +6,7 @@
 //! can ask the two questions it needs while walking the file system: "does this pattern cover
 //! this directory?" and "could it match something beneath it?".
 
-use globset::{GlobBuilder, GlobMatcher};
+use super::glob::ComponentGlob;
 use std::fmt;
 
 /// One `/`-separated component of a pattern.
@@ -14,8 +14,8 @@ use std::fmt;
 pub enum Component {
     /// A name with no wildcard.
     Literal(String),
-    /// A name with wildcards (`*`, `?`, `[…]`, `{a,b}`), matched with globset.
-    Glob(Box<GlobMatcher>),
+    /// A name with wildcards (`*`, `?`, `[…]`, `{a,b}`), matched as globset does.
+    Glob(Box<ComponentGlob>),
     /// `**`: any number of components, including none.
     AnyDepth,
 }
@@ -116,7 +116,7 @@ impl Pattern {
                     specificity.literal_chars += s.chars().count();
                 }
                 Component::Glob(g) => {
-                    let glob = g.glob().glob();
+                    let glob = g.text();
                     text.push_str(glob);
                     specificity.components += 1;
                     specificity.literal_chars +=
@@ -396,16 +396,11 @@ fn unescape(part: &str) -> String {
     out
 }
 
-fn compile_glob(part: &str) -> Result<GlobMatcher, PatternError> {
-    GlobBuilder::new(part)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .map(|g| g.compile_matcher())
-        .map_err(|e| PatternError::BadGlob {
-            component: part.to_string(),
-            reason: e.kind().to_string(),
-        })
+fn compile_glob(part: &str) -> Result<ComponentGlob, PatternError> {
+    ComponentGlob::parse(part).map_err(|reason| PatternError::BadGlob {
+        component: part.to_string(),
+        reason,
+    })
 }
 
 #[cfg(test)]

@@ -28,18 +28,21 @@ impl Context {
         };
         let uid = nix::unistd::getuid();
         let gid = nix::unistd::getgid();
-        let user_entry = nix::unistd::User::from_uid(uid).ok().flatten();
+        // The password database only when the environment lacks HOME or USER: asking NSS costs
+        // sockets and file reads on every start.
+        let user_entry = std::cell::OnceCell::new();
+        let entry = || {
+            user_entry
+                .get_or_init(|| nix::unistd::User::from_uid(uid).ok().flatten())
+                .as_ref()
+        };
         let home = get("HOME")
             .map(str::to_string)
-            .or_else(|| {
-                user_entry
-                    .as_ref()
-                    .map(|u| u.dir.to_string_lossy().into_owned())
-            })
+            .or_else(|| entry().map(|u| u.dir.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "/".into());
         let user = get("USER")
             .map(str::to_string)
-            .or_else(|| user_entry.as_ref().map(|u| u.name.clone()))
+            .or_else(|| entry().map(|u| u.name.clone()))
             .unwrap_or_else(|| uid.to_string());
         let cwd = std::env::current_dir()
             .map(|p| p.to_string_lossy().into_owned())
