@@ -160,7 +160,7 @@ impl Filter {
         }
     }
 
-    fn install_with(&self, flags: FilterFlags) -> Result<Option<OwnedFd>, Errno> {
+    pub(crate) fn install_with(&self, flags: FilterFlags) -> Result<Option<OwnedFd>, Errno> {
         let insns = self.program.instructions();
         let prog = libc::sock_fprog {
             len: insns.len() as libc::c_ushort,
