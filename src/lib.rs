@@ -12,6 +12,7 @@ pub mod error;
 pub mod parse;
 pub mod policy;
 pub mod profiles;
+pub mod prompt;
 pub mod resolve;
 pub mod run;
 pub mod source;
