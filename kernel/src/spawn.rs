@@ -163,6 +163,7 @@ pub fn exec_in_place(
     let steps = ChildSteps {
         new_session: false,
         controlling_tty: false,
+        handoff: None,
         filter: filter.clone(),
         rulesets: rulesets
             .iter()

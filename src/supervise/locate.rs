@@ -70,7 +70,11 @@ pub fn parent(pid: Pid, operand: &PathOperand) -> Result<Located, Errno> {
     }
     let base = base(pid, operand.dir, absolute)?;
     let dir_part = strip_leading_slashes(dir_part);
-    let dir_part = if dir_part.is_empty() { &b"."[..] } else { dir_part };
+    let dir_part = if dir_part.is_empty() {
+        &b"."[..]
+    } else {
+        dir_part
+    };
     let parent = open_beneath(&base, OsStr::from_bytes(dir_part), OFlag::O_DIRECTORY)?;
     let parent_path = real_path(&parent)?;
     Ok(Located {
@@ -92,7 +96,7 @@ pub fn open_beneath(dir: impl AsFd, path: &OsStr, extra: OFlag) -> Result<OwnedF
 
 /// The path of an opened file as the kernel names it; `ENOENT` once it was removed.
 pub fn real_path(fd: impl AsFd) -> Result<String, Errno> {
-    let p = fd_path(fd).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    let p = fd_path(fd).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(nix::libc::EIO)))?;
     let s = p.to_string_lossy().into_owned();
     if s.ends_with(" (deleted)") || !s.starts_with('/') {
         return Err(Errno::ENOENT);
@@ -139,7 +143,10 @@ mod tests {
         let r = root.display();
         let got = parent(me, &op(format!("{r}/l//x/"))).unwrap();
         assert_eq!(got.path(), format!("{r}/d/x"));
-        assert_eq!(parent(me, &op(format!("{r}/d/.."))).unwrap_err(), Errno::EINVAL);
+        assert_eq!(
+            parent(me, &op(format!("{r}/d/.."))).unwrap_err(),
+            Errno::EINVAL
+        );
         assert_eq!(
             parent(me, &op(format!("{r}/missing/x"))).unwrap_err(),
             Errno::ENOENT

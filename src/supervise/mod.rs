@@ -136,14 +136,18 @@ pub fn dispatch(shared: &Arc<Shared>, n: Notification, op: Operation, once: Once
         Err(e) => answer(shared, &n, Response::Errno(e)),
         Ok(Plan::Answer(response, rule)) => {
             if response != Response::Continue {
-                shared.log.decision(&n, &op, "deny", "profile", rule, &shared.policy);
+                shared
+                    .log
+                    .decision(&n, &op, "deny", "profile", rule, &shared.policy);
             }
             answer(shared, &n, response)
         }
         Ok(Plan::Perform(job, why)) => {
             if shared.workers.fetch_add(1, Ordering::AcqRel) >= MAX_WORKERS {
                 shared.workers.fetch_sub(1, Ordering::AcqRel);
-                shared.log.decision(&n, &op, "deny", "flood", None, &shared.policy);
+                shared
+                    .log
+                    .decision(&n, &op, "deny", "flood", None, &shared.policy);
                 return answer(shared, &n, Response::Errno(Errno::EAGAIN));
             }
             let s = Arc::clone(shared);

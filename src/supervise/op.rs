@@ -8,7 +8,7 @@ use llrun_kernel::seccomp::Trapped;
 use nix::errno::Errno;
 
 /// `PATH_MAX` counts the NUL.
-const PATH_MAX: usize = libc::PATH_MAX as usize;
+const PATH_MAX: usize = nix::libc::PATH_MAX as usize;
 
 /// One path operand: resolved against `dir`, as the program wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +106,7 @@ impl Operation {
             },
             Trapped::Creat => Operation::Open {
                 at: operand(0)?,
-                flags: libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC,
+                flags: nix::libc::O_CREAT | nix::libc::O_WRONLY | nix::libc::O_TRUNC,
                 mode: a[1] as u32,
                 resolve: 0,
             },
@@ -174,7 +174,7 @@ impl Operation {
             },
             Trapped::Unlinkat => Operation::Remove {
                 at: operand(0)?,
-                dir: int(2) & libc::AT_REMOVEDIR != 0,
+                dir: int(2) & nix::libc::AT_REMOVEDIR != 0,
             },
             Trapped::Rmdir => Operation::Remove {
                 at: operand(0)?,
@@ -219,7 +219,9 @@ impl Operation {
 pub fn inet_port(addr: &[u8]) -> Option<u16> {
     let family = u16::from_ne_bytes(addr.get(0..2)?.try_into().ok()?);
     match i32::from(family) {
-        libc::AF_INET | libc::AF_INET6 => Some(u16::from_be_bytes(addr.get(2..4)?.try_into().ok()?)),
+        nix::libc::AF_INET | nix::libc::AF_INET6 => {
+            Some(u16::from_be_bytes(addr.get(2..4)?.try_into().ok()?))
+        }
         _ => None,
     }
 }
@@ -229,7 +231,7 @@ pub fn socket_addr(raw: &[u8]) -> Option<std::net::SocketAddr> {
     use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
     let port = inet_port(raw)?;
     let family = i32::from(u16::from_ne_bytes(raw.get(0..2)?.try_into().ok()?));
-    if family == libc::AF_INET {
+    if family == nix::libc::AF_INET {
         let ip: [u8; 4] = raw.get(4..8)?.try_into().ok()?;
         return Some(SocketAddrV4::new(Ipv4Addr::from(ip), port).into());
     }

@@ -25,7 +25,6 @@ const TICK: Duration = Duration::from_millis(200);
 /// One distinct ask and the calls waiting on it.
 struct Held {
     subject: Subject,
-    rule: Span,
     ask: Ask,
     deadline: Option<Instant>,
     calls: Vec<(Notification, Operation)>,
@@ -86,7 +85,6 @@ pub fn hold(shared: &Arc<Shared>, n: Notification, op: Operation, subject: Subje
             id,
             Held {
                 subject,
-                rule,
                 ask: ask.clone(),
                 deadline: shared.options.ask_timeout.map(|t| Instant::now() + t),
                 calls: vec![(n, op)],
@@ -108,7 +106,9 @@ pub fn hold(shared: &Arc<Shared>, n: Notification, op: Operation, subject: Subje
 
 /// Denies a call that could not be asked about, and logs why.
 fn refuse(shared: &Shared, n: &Notification, op: &Operation, why: &str) {
-    shared.log.decision(n, op, "deny", why, None, &shared.policy);
+    shared
+        .log
+        .decision(n, op, "deny", why, None, &shared.policy);
     answer(shared, n, Response::Errno(Errno::EACCES));
 }
 
@@ -211,7 +211,9 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
             && let Err(e) = a.check(&h.ask)
         {
             drop(p);
-            shared.prompter.notice(&format!("answer to ask {} refused: {e}", a.id));
+            shared
+                .prompter
+                .notice(&format!("answer to ask {} refused: {e}", a.id));
             return;
         }
         p.remove(a.id)

@@ -24,7 +24,10 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
         Job::Create { at, flags, mode } => nix::fcntl::openat(
             &at.parent,
             OsStr::from_bytes(&at.name),
-            OFlag::from_bits_truncate(flags) | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NOCTTY,
+            OFlag::from_bits_truncate(flags)
+                | OFlag::O_NOFOLLOW
+                | OFlag::O_CLOEXEC
+                | OFlag::O_NOCTTY,
             Mode::from_bits_truncate(mode & !umask),
         )
         .map(|f| Done::Fd(f, cloexec(flags))),
@@ -37,7 +40,7 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
         Job::MakeNode { at, mode, dev } => nix::sys::stat::mknodat(
             &at.parent,
             OsStr::from_bytes(&at.name),
-            SFlag::from_bits_truncate(mode & libc::S_IFMT),
+            SFlag::from_bits_truncate(mode & nix::libc::S_IFMT),
             Mode::from_bits_truncate(mode & 0o7777 & !umask),
             dev,
         )
@@ -74,13 +77,15 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
             AtFlags::empty(),
         )
         .map(|()| Done::Value(0)),
-        Job::Truncate { node, len } => reopen(&node, libc::O_WRONLY)
+        Job::Truncate { node, len } => reopen(&node, nix::libc::O_WRONLY)
             .and_then(|f| nix::unistd::ftruncate(&f, len))
             .map(|()| Done::Value(0)),
         Job::Connect { socket, addr } => {
             inet(&addr, |a| nix::sys::socket::connect(socket.as_raw_fd(), a))
         }
-        Job::Bind { socket, addr } => inet(&addr, |a| nix::sys::socket::bind(socket.as_raw_fd(), a)),
+        Job::Bind { socket, addr } => {
+            inet(&addr, |a| nix::sys::socket::bind(socket.as_raw_fd(), a))
+        }
     };
     answer(listener, id, result)
 }
@@ -93,7 +98,7 @@ enum Done {
 }
 
 fn cloexec(flags: i32) -> bool {
-    flags & libc::O_CLOEXEC != 0
+    flags & nix::libc::O_CLOEXEC != 0
 }
 
 /// Runs `call` with the IPv4 or IPv6 socket address in `raw` (as the program passed it).

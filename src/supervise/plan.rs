@@ -39,17 +39,53 @@ pub enum Plan {
 #[derive(Debug)]
 pub enum Job {
     /// Reopen an existing file (`node` is its `O_PATH` descriptor) with the program's flags.
-    Reopen { node: OwnedFd, flags: i32 },
-    Create { at: Located, flags: i32, mode: u32 },
-    MakeDir { at: Located, mode: u32 },
-    MakeNode { at: Located, mode: u32, dev: u64 },
-    Symlink { target: Vec<u8>, at: Located },
-    Remove { at: Located, dir: bool },
-    Rename { from: Located, to: Located, flags: u32 },
-    Link { from: Located, to: Located },
-    Truncate { node: OwnedFd, len: i64 },
-    Connect { socket: OwnedFd, addr: Vec<u8> },
-    Bind { socket: OwnedFd, addr: Vec<u8> },
+    Reopen {
+        node: OwnedFd,
+        flags: i32,
+    },
+    Create {
+        at: Located,
+        flags: i32,
+        mode: u32,
+    },
+    MakeDir {
+        at: Located,
+        mode: u32,
+    },
+    MakeNode {
+        at: Located,
+        mode: u32,
+        dev: u64,
+    },
+    Symlink {
+        target: Vec<u8>,
+        at: Located,
+    },
+    Remove {
+        at: Located,
+        dir: bool,
+    },
+    Rename {
+        from: Located,
+        to: Located,
+        flags: u32,
+    },
+    Link {
+        from: Located,
+        to: Located,
+    },
+    Truncate {
+        node: OwnedFd,
+        len: i64,
+    },
+    Connect {
+        socket: OwnedFd,
+        addr: Vec<u8>,
+    },
+    Bind {
+        socket: OwnedFd,
+        addr: Vec<u8>,
+    },
 }
 
 /// A single-event answer to take into account while planning again.
@@ -85,7 +121,7 @@ pub fn plan(
             with(v, || Job::MakeDir { at, mode })
         }
         Operation::MakeNode { at, mode, dev } => {
-            let right = make_right(SFlag::from_bits_truncate(mode & libc::S_IFMT));
+            let right = make_right(SFlag::from_bits_truncate(mode & nix::libc::S_IFMT));
             let at = locate::parent(pid, &at)?;
             let v = decide(&[Check::within(right, &at)]);
             with(v, || Job::MakeNode { at, mode, dev })
@@ -109,7 +145,7 @@ pub fn plan(
             return moving(policy, pid, &from, &to, Move::Rename(flags), fs_once);
         }
         Operation::Link { from, to, flags } => {
-            if flags & libc::AT_SYMLINK_FOLLOW != 0 {
+            if flags & nix::libc::AT_SYMLINK_FOLLOW != 0 {
                 // The link would name where a symlink points: llrun does not follow it for
                 // the program. Landlock decides the call as made.
                 return Ok(Plan::Answer(Response::Continue, None));
@@ -140,15 +176,16 @@ fn open(
     mode: u32,
     once: Option<&Answer>,
 ) -> Result<Plan, Errno> {
-    if flags & libc::O_PATH != 0 {
+    if flags & nix::libc::O_PATH != 0 {
         // Landlock does not check O_PATH opens: nothing to decide.
         return Ok(Plan::Answer(Response::Continue, None));
     }
-    let creating = flags & libc::O_CREAT != 0;
-    match existing(pid, at, flags & libc::O_NOFOLLOW != 0) {
-        Ok(_) if creating && flags & libc::O_EXCL != 0 => Err(Errno::EEXIST),
+    let creating = flags & nix::libc::O_CREAT != 0;
+    match existing(pid, at, flags & nix::libc::O_NOFOLLOW != 0) {
+        Ok(_) if creating && flags & nix::libc::O_EXCL != 0 => Err(Errno::EEXIST),
         Ok((node, path, stat)) => {
-            let is_dir = SFlag::from_bits_truncate(stat.st_mode & libc::S_IFMT) == SFlag::S_IFDIR;
+            let is_dir =
+                SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT) == SFlag::S_IFDIR;
             let v = combine(policy, &[Check::on(open_rights(flags, is_dir), path)], once);
             Ok(with(v, || Job::Reopen { node, flags }))
         }
@@ -166,7 +203,11 @@ fn open(
 }
 
 /// Opens an existing path operand as `O_PATH`: its descriptor, real path and status.
-fn existing(pid: Pid, at: &PathOperand, nofollow: bool) -> Result<(OwnedFd, String, FileStat), Errno> {
+fn existing(
+    pid: Pid,
+    at: &PathOperand,
+    nofollow: bool,
+) -> Result<(OwnedFd, String, FileStat), Errno> {
     let loc = locate::parent(pid, at).or_else(|e| match e {
         // `/`, `.`, `..` or `dir/.`: open the whole operand.
         Errno::EINVAL => whole(pid, at),
@@ -187,7 +228,11 @@ fn existing(pid: Pid, at: &PathOperand, nofollow: bool) -> Result<(OwnedFd, Stri
 fn whole(pid: Pid, at: &PathOperand) -> Result<Located, Errno> {
     let absolute = at.path.first() == Some(&b'/');
     let base = locate::base(pid, at.dir, absolute)?;
-    let path = if absolute { &at.path[1..] } else { &at.path[..] };
+    let path = if absolute {
+        &at.path[1..]
+    } else {
+        &at.path[..]
+    };
     let path = if path.is_empty() { &b"."[..] } else { path };
     let parent = open_beneath(&base, OsStr::from_bytes(path), OFlag::O_DIRECTORY)?;
     let parent_path = real_path(&parent)?;
@@ -200,13 +245,13 @@ fn whole(pid: Pid, at: &PathOperand) -> Result<Located, Errno> {
 
 /// The Landlock rights an `open` with `flags` needs on the file it opens.
 pub fn open_rights(flags: i32, is_dir: bool) -> FsAccess {
-    let mut rights = match flags & libc::O_ACCMODE {
-        libc::O_RDONLY if is_dir => FsAccess::READ_DIR,
-        libc::O_RDONLY => FsAccess::READ_FILE,
-        libc::O_WRONLY => FsAccess::WRITE_FILE,
+    let mut rights = match flags & nix::libc::O_ACCMODE {
+        nix::libc::O_RDONLY if is_dir => FsAccess::READ_DIR,
+        nix::libc::O_RDONLY => FsAccess::READ_FILE,
+        nix::libc::O_WRONLY => FsAccess::WRITE_FILE,
         _ => FsAccess::READ_FILE | FsAccess::WRITE_FILE,
     };
-    if flags & libc::O_TRUNC != 0 && !is_dir {
+    if flags & nix::libc::O_TRUNC != 0 && !is_dir {
         rights |= FsAccess::TRUNCATE;
     }
     rights
@@ -252,11 +297,15 @@ fn moving(
     let from = locate::parent(pid, from)?;
     let to = locate::parent(pid, to)?;
     let kind_of = |at: &Located| {
-        fstatat(&at.parent, OsStr::from_bytes(&at.name), AtFlags::AT_SYMLINK_NOFOLLOW)
-            .map(|s| SFlag::from_bits_truncate(s.st_mode & libc::S_IFMT))
+        fstatat(
+            &at.parent,
+            OsStr::from_bytes(&at.name),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .map(|s| SFlag::from_bits_truncate(s.st_mode & nix::libc::S_IFMT))
     };
     let kind = kind_of(&from)?;
-    let exchange = matches!(how, Move::Rename(f) if f & libc::RENAME_EXCHANGE != 0);
+    let exchange = matches!(how, Move::Rename(f) if f & nix::libc::RENAME_EXCHANGE != 0);
     let mut checks = vec![Check::within(make_right(kind), &to)];
     if matches!(how, Move::Rename(_)) {
         checks.push(Check::within(remove_right(kind), &from));
@@ -326,9 +375,10 @@ fn port(
     })
 }
 
+/// An IP stream socket (the address was IPv4 or IPv6): TCP, for Landlock's purposes.
 fn is_tcp(socket: &OwnedFd) -> bool {
-    use nix::sys::socket::{SockProtocol, getsockopt, sockopt};
-    getsockopt(socket, sockopt::SockProtocol).is_ok_and(|p| p == SockProtocol::Tcp)
+    use nix::sys::socket::{SockType, getsockopt, sockopt};
+    getsockopt(socket, sockopt::SockType).is_ok_and(|t| t == SockType::Stream)
 }
 
 /// The verdict over several checks: any deny refuses, then any ask asks (about the first check

@@ -147,7 +147,13 @@ impl Policy {
     /// with `once` (a single-event answer) counted as if it were remembered. Answers are
     /// matched against `target`: the entry a creation or removal is about, where `path` is its
     /// directory (as Landlock decides), so that an answer can be exact about one new file.
-    pub fn decide(&self, rights: FsAccess, path: &str, target: &str, once: Option<&Answer>) -> Verdict {
+    pub fn decide(
+        &self,
+        rights: FsAccess,
+        path: &str,
+        target: &str,
+        once: Option<&Answer>,
+    ) -> Verdict {
         let mut ask = None;
         for layer in &self.layers {
             for right in rights.iter() {
@@ -159,11 +165,7 @@ impl Policy {
                 }
             }
         }
-        if self
-            .layers
-            .iter()
-            .all(|l| l.statics.grants(rights, path))
-        {
+        if self.layers.iter().all(|l| l.statics.grants(rights, path)) {
             return Verdict::Continue;
         }
         match ask {
@@ -230,7 +232,9 @@ impl Policy {
         let Some(rule) = ask else {
             return Verdict::Perform(Why::Exactness);
         };
-        let answer = once.into_iter().chain(self.port_answers.iter().rev())
+        let answer = once
+            .into_iter()
+            .chain(self.port_answers.iter().rev())
             .find(|a| a.access.contains(access) && a.port == port);
         match answer {
             Some(a) if a.allow => Verdict::Perform(Why::Answered),

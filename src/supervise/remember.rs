@@ -61,7 +61,9 @@ impl Override {
             text.push('\n');
         }
         text.push_str(addition);
-        let tmp = self.path.with_extension(format!("llp.tmp{}", std::process::id()));
+        let tmp = self
+            .path
+            .with_extension(format!("llp.tmp{}", std::process::id()));
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
