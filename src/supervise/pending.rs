@@ -4,7 +4,6 @@
 use super::plan::{Once, Subject};
 use super::policy::{self, Policy};
 use super::{Shared, answer, dispatch, op::Operation};
-use crate::policy::access::describe;
 use crate::policy::pattern::Pattern;
 use crate::prompt::{self, Ask, Choice, Decision, Resolution, Scope, Target};
 use crate::source::Span;
@@ -118,7 +117,10 @@ fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule
         .unwrap_or_default();
     let (access, target, choices) = match subject {
         Subject::Path { rights, path } => {
-            let access = describe(*rights).split(',').map(str::to_string).collect();
+            let access = super::remember::words(*rights)
+                .split(',')
+                .map(str::to_string)
+                .collect();
             (access, Target::Path { path: path.clone() }, choices(path))
         }
         Subject::Port { access, port } => {
@@ -239,6 +241,7 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
                 if a.scope == Scope::Always
                     && let Some(o) = &shared.options.remember
                 {
+                    let text = outranking(&shared.policy, *rights, path, text);
                     o.append(allow, *rights, &text, &held.ask, &shared.log);
                 }
                 release(shared, held.calls, Once::None);
@@ -262,6 +265,30 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
     shared.prompter.resolved(a.id, &Resolution::Answered(a));
     if scope != Scope::Once {
         recheck(shared);
+    }
+}
+
+/// The pattern to remember for an "always" answer: `text`, unless the deciding `ask` rule has
+/// the very same pattern. Then the remembered rule would tie with it, and an ask wins a tie
+/// with an allow, so the next run would ask again; the folder's contents (`text/*`) are one
+/// component more specific and cover the same files.
+fn outranking(
+    policy: &std::sync::RwLock<Policy>,
+    rights: llrun_kernel::FsAccess,
+    path: &str,
+    text: String,
+) -> String {
+    let policy = policy.read().unwrap_or_else(|e| e.into_inner());
+    let asked_by = policy.layers.iter().find_map(|l| {
+        rights
+            .iter()
+            .map(|r| l.layer.decide(r, path))
+            .find(|d| d.kind == crate::parse::ast::RuleKind::Ask)
+            .and_then(|d| d.rule)
+    });
+    match asked_by {
+        Some(rule) if rule.pattern.text() == text => format!("{}/*", text.trim_end_matches('/')),
+        _ => text,
     }
 }
 

@@ -2,7 +2,6 @@
 //! `$XDG_CONFIG_HOME/llrun/profiles/NAME.local.llp`, which the shipped profiles include.
 
 use super::log::Log;
-use crate::policy::access::describe;
 use crate::prompt::Ask;
 use llrun_kernel::FsAccess;
 use std::io::Write;
@@ -80,5 +79,37 @@ impl Override {
 pub fn rule_text(allow: bool, rights: FsAccess, pattern: &str) -> String {
     let kind = if allow { "allow" } else { "deny" };
     let quoted = pattern.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("{kind} {} \"{quoted}\"", describe(rights).replace(' ', ""))
+    format!("{kind} {} \"{quoted}\"", words(rights))
+}
+
+/// The access words that cover `rights`, widened to whole words (`fs.read_file` is `read`): a
+/// person answered about reading a file, and the rule they keep should read as they think.
+pub fn words(rights: FsAccess) -> String {
+    const FAMILIES: [(&str, FsAccess); 7] = [
+        ("read", FsAccess::READ_FILE.union(FsAccess::READ_DIR)),
+        ("write", FsAccess::WRITE_FILE),
+        ("exec", FsAccess::EXECUTE),
+        (
+            "create",
+            FsAccess::MAKE_REG
+                .union(FsAccess::MAKE_DIR)
+                .union(FsAccess::MAKE_SYM)
+                .union(FsAccess::MAKE_SOCK)
+                .union(FsAccess::MAKE_FIFO)
+                .union(FsAccess::REFER),
+        ),
+        ("delete", FsAccess::REMOVE_FILE.union(FsAccess::REMOVE_DIR)),
+        ("truncate", FsAccess::TRUNCATE),
+        ("ioctl", FsAccess::IOCTL_DEV),
+    ];
+    let mut out: Vec<String> = FAMILIES
+        .iter()
+        .filter(|(_, bits)| bits.intersects(rights))
+        .map(|(w, _)| (*w).to_string())
+        .collect();
+    let rest = rights - FAMILIES.iter().fold(FsAccess::empty(), |a, (_, b)| a | *b);
+    if !rest.is_empty() {
+        out.push(crate::policy::access::raw_name(rest));
+    }
+    out.join(",")
 }
