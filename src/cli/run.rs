@@ -34,6 +34,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
             TtyArg::Pty => TerminalMode::Pty,
             TtyArg::Inherit => TerminalMode::Inherit,
         },
+        prompt: None,
     };
     Ok(crate::run::run(launch)?)
 }

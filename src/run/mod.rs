@@ -43,6 +43,8 @@ pub struct Launch {
     /// One Landlock layer each, enforced in order.
     pub rulesets: Vec<PreparedRuleset>,
     pub terminal: TerminalMode,
+    /// The terminal prompt's event-loop side; shown only when the program gets a pty.
+    pub prompt: Option<crate::prompt::tty::Console>,
 }
 
 /// llrun's own failures while running the program (llrun exits with 125).
@@ -142,6 +144,7 @@ pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
         signals: &signals,
         relay,
         raw,
+        console: launch.prompt,
     }
     .wait()
 }
