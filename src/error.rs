@@ -23,6 +23,8 @@ pub enum Error {
     Landlock(#[from] llrun_kernel::landlock::LandlockError),
     #[error(transparent)]
     Run(#[from] crate::run::RunError),
+    #[error(transparent)]
+    Prompt(#[from] crate::prompt::client::ClientError),
 }
 
 fn list(missing: &[Unenforced]) -> String {

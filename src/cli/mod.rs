@@ -4,6 +4,7 @@
 pub mod check;
 pub mod explain;
 pub mod inspect;
+pub mod prompt;
 pub mod run;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -129,6 +130,8 @@ pub enum Tool {
         /// The path to explain
         path: PathBuf,
     },
+    /// Answer a running llrun's asks from this terminal (or with a fixed --answer, for scripts)
+    Prompt(prompt::PromptArgs),
 }
 
 /// Runs what the command line asks for and returns llrun's exit code.
@@ -137,6 +140,7 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
     let ctx = crate::resolve::Context::from_process(abi);
     match cli.tool {
         None => run::run(&cli.run, &ctx),
+        Some(Tool::Prompt(args)) => prompt::prompt(&args),
         Some(Tool::Check { files }) => Ok(if check::check(&files, &ctx) { 0 } else { 1 }),
         Some(Tool::Compile { profile, command }) => {
             let (loaded, compiled) = load_and_compile(&profile, command.as_deref(), &ctx)?;

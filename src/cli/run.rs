@@ -6,6 +6,7 @@ use crate::compile::support::Kernel;
 use crate::error::Error;
 use crate::policy::{Compat, env};
 use crate::profiles::{self, Loaded};
+use crate::prompt::tty::Console;
 use crate::prompt::{Answers, Mode, Plan, mode};
 use crate::resolve::Context;
 use crate::run::Supervision;
@@ -37,10 +38,11 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
         TtyArg::Inherit => TerminalMode::Inherit,
     };
     let env = env::apply(&loaded.layers, &ctx.env);
-    let supervision = if Policy::needs_supervisor(&compiled) {
-        Some(supervision(args, ctx, loaded, &compiled, program)?)
+    let (supervision, console) = if Policy::needs_supervisor(&compiled) {
+        let (s, console) = supervision(args, ctx, loaded, &compiled, program, terminal)?;
+        (Some(s), console)
     } else {
-        None
+        (None, None)
     };
     let launch = Launch {
         program: program.clone(),
@@ -49,6 +51,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
         rulesets,
         terminal,
         supervision,
+        prompt: console,
     };
     Ok(crate::run::run(launch)?)
 }
@@ -60,16 +63,16 @@ fn supervision(
     loaded: Loaded,
     compiled: &[CompiledLayer],
     program: &std::ffi::OsStr,
-) -> Result<Supervision, Error> {
+    terminal: TerminalMode,
+) -> Result<(Supervision, Option<Console>), Error> {
     let mode = args.prompt.map(|p| match p {
         PromptArg::Tty => Mode::Tty,
         PromptArg::Socket => Mode::Socket,
         PromptArg::None => Mode::None,
     });
     let socket = args.prompt_socket.clone().or_else(mode::socket_from_env);
-    // The terminal prompt is wired to the pty relay in a later step; until then, asks go to
-    // the socket (or are denied).
-    let plan = Plan::choose(mode, socket, false).map_err(|e| Error::Usage(e.to_string()))?;
+    let usable = mode::terminal_usable(terminal.wants_pty());
+    let plan = Plan::choose(mode, socket, usable).map_err(|e| Error::Usage(e.to_string()))?;
     let (tx, answers) = std::sync::mpsc::channel();
     let started = plan
         .start(&Answers::new(tx), &program.to_string_lossy())
@@ -101,7 +104,7 @@ fn supervision(
         .zip(compiled)
         .map(|(layer, c)| SupervisedLayer::new(layer, c))
         .collect();
-    Ok(Supervision {
+    let supervision = Supervision {
         policy: Policy::new(layers, loaded.sources),
         prompter: started.prompter,
         answers,
@@ -111,7 +114,8 @@ fn supervision(
             remember: Some(Override::for_profile(&config_home, &first)),
             profile: first,
         },
-    })
+    };
+    Ok((supervision, started.console))
 }
 
 pub fn compat(arg: Option<CompatArg>) -> Option<Compat> {

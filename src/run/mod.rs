@@ -46,6 +46,8 @@ pub struct Launch {
     /// The supervised layer, when the profile has one (`ask` rules): then llrun stays outside
     /// the sandbox to answer the program's trapped calls.
     pub supervision: Option<Supervision>,
+    /// The terminal prompt's event-loop side; shown only when the program gets a pty.
+    pub prompt: Option<crate::prompt::tty::Console>,
 }
 
 /// What the supervisor needs to start once the program's listener is in hand.
@@ -176,6 +178,7 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
         signals: &signals,
         relay,
         raw,
+        console: launch.prompt,
     }
     .wait()
 }

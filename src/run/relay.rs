@@ -46,6 +46,9 @@ pub struct Relay {
     /// When input was last written to the master: written bytes reach the program's side
     /// asynchronously, so "nothing left to read" means something only a while after.
     last_write: Option<Instant>,
+    /// A prompt owns the terminal: the program's output waits (up to [`OUTPUT_CAP`], then the
+    /// program waits on its pty), and stdin is not read for the program.
+    held: bool,
 }
 
 /// The descriptors the event loop polls for the relay, and for what.
@@ -74,6 +77,7 @@ impl Relay {
             eof_pending: false,
             idle_mode: None,
             last_write: None,
+            held: false,
         })
     }
 
@@ -91,9 +95,10 @@ impl Relay {
             master |= PollFlags::POLLOUT;
         }
         Interest {
-            stdin: (self.input_open && self.to_program.is_empty()).then(|| self.stdin.as_fd()),
+            stdin: (self.input_open && self.to_program.is_empty() && !self.held)
+                .then(|| self.stdin.as_fd()),
             master: (!master.is_empty()).then(|| (self.master.as_fd(), master)),
-            stdout: (!self.to_user.is_empty()).then(|| self.stdout.as_fd()),
+            stdout: (!self.to_user.is_empty() && !self.held).then(|| self.stdout.as_fd()),
         }
     }
 
@@ -220,6 +225,18 @@ impl Relay {
         self.to_program.push(eof);
         if canonical && unfinished_line {
             self.to_program.push(eof);
+        }
+    }
+}
+
+impl crate::prompt::tty::Hold for Relay {
+    fn hold(&mut self, held: bool) {
+        self.held = held;
+    }
+
+    fn pass_input(&mut self, bytes: &[u8]) {
+        if self.input_open {
+            self.to_program.extend_from_slice(bytes);
         }
     }
 }

@@ -5,6 +5,7 @@ use super::RunError;
 use super::outcome::Outcome;
 use super::relay::Relay;
 use super::signals::{self, Signals};
+use crate::prompt::tty::Console;
 use llrun_kernel::terminal::RawMode;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -28,6 +29,8 @@ pub struct Session<'a> {
     pub relay: Option<Relay>,
     /// The user's terminal in raw mode, restored when the session ends.
     pub raw: Option<RawMode>,
+    /// The terminal prompt, attached only with a relay and raw mode.
+    pub console: Option<Console>,
 }
 
 /// The readiness found by one `poll`.
@@ -37,6 +40,10 @@ struct Ready {
     stdin: bool,
     master: PollFlags,
     stdout: bool,
+    /// The console's wake-up descriptor.
+    woken: bool,
+    /// Stdin, while the console reads it.
+    keys: bool,
 }
 
 impl Ready {
@@ -46,6 +53,8 @@ impl Ready {
         stdin: false,
         master: PollFlags::empty(),
         stdout: false,
+        woken: false,
+        keys: false,
     };
 }
 
@@ -71,6 +80,12 @@ impl<'fd> PollSet<'fd> {
 impl Session<'_> {
     /// Runs the loop until the program has ended and its output is relayed.
     pub fn wait(mut self) -> Result<Outcome, RunError> {
+        if self.relay.is_none() || self.raw.is_none() {
+            self.console = None;
+        }
+        if let Some(console) = &mut self.console {
+            console.attach();
+        }
         let mut ended: Option<Outcome> = None;
         loop {
             if let Some(outcome) = ended
@@ -86,17 +101,22 @@ impl Session<'_> {
                 }
                 (None, _) => PollTimeout::NONE,
             };
+            let timeout = self.console_timeout(timeout);
             let Some(ready) = self.poll(timeout, ended.is_some())? else {
                 // Quiet after the end: whoever still holds the pty is not ours to wait for.
                 if let (Some(_), Some(relay)) = (&ended, &mut self.relay) {
                     relay.abandon();
                 }
+                self.step_console(false, false);
                 continue;
             };
             if ready.exited && ended.is_none() {
                 ended = self.reap()?;
                 if let (Some(_), Some(relay)) = (&ended, &mut self.relay) {
                     relay.program_ended();
+                    if let Some(console) = &mut self.console {
+                        console.detach(relay);
+                    }
                 }
             }
             if ready.signals {
@@ -113,6 +133,25 @@ impl Session<'_> {
                     relay.stdout_ready();
                 }
             }
+            self.step_console(ready.woken, ready.keys);
+        }
+    }
+
+    fn step_console(&mut self, woken: bool, keys: bool) {
+        if let (Some(console), Some(relay)) = (&mut self.console, &mut self.relay) {
+            console.step(woken, keys, relay);
+        }
+    }
+
+    /// `timeout`, shortened to when the console must look at the time (to arm a prompt).
+    fn console_timeout(&self, timeout: PollTimeout) -> PollTimeout {
+        let Some(due) = self.console.as_ref().and_then(Console::timeout) else {
+            return timeout;
+        };
+        let due = PollTimeout::try_from(due.as_millis().max(1)).unwrap_or(PollTimeout::MAX);
+        match timeout.as_millis() {
+            Some(ms) if ms <= due.as_millis().unwrap_or(u32::MAX) => timeout,
+            _ => due,
         }
     }
 
@@ -129,6 +168,13 @@ impl Session<'_> {
             master = i.master.and_then(|(fd, flags)| set.add(Some(fd), flags));
             stdout = set.add(i.stdout, PollFlags::POLLOUT);
         }
+        let console = self.console.as_ref();
+        let woken = set.add(console.map(Console::wake_fd), PollFlags::POLLIN);
+        let stdin_fd = std::io::stdin();
+        let keys = set.add(
+            console.filter(|c| c.wants_keys()).map(|_| stdin_fd.as_fd()),
+            PollFlags::POLLIN,
+        );
         match poll(&mut set.fds, timeout) {
             Ok(0) => Ok(None),
             Ok(_) => {
@@ -143,6 +189,8 @@ impl Session<'_> {
                     stdin: set.revents(stdin).intersects(readable),
                     master: set.revents(master),
                     stdout: set.revents(stdout).intersects(writable),
+                    woken: set.revents(woken).intersects(readable),
+                    keys: set.revents(keys).intersects(readable),
                 }))
             }
             Err(Errno::EINTR) => Ok(Some(Ready::NOTHING)),
@@ -162,6 +210,9 @@ impl Session<'_> {
                     if let Some(raw) = &self.raw {
                         let _ = raw.resume();
                     }
+                    if let Some(console) = &mut self.console {
+                        console.redraw();
+                    }
                     signals::send(self.program, sig);
                 }
                 other => signals::send(self.program, other),
@@ -180,9 +231,12 @@ impl Session<'_> {
 
     /// Gives the program's pty the user's window size; the kernel then sends `SIGWINCH` to the
     /// pty's foreground process group.
-    fn resize(&self) {
+    fn resize(&mut self) {
         if let (Some(size), Some(relay)) = (super::tty::user_window_size(), &self.relay) {
             let _ = llrun_kernel::terminal::set_window_size(relay.master(), &size);
+        }
+        if let Some(console) = &mut self.console {
+            console.redraw();
         }
     }
 

@@ -13,6 +13,7 @@ fn launch(program: &str, args: &[&str]) -> Launch {
         env: vec![("PATH".into(), "/usr/bin:/bin".into())],
         rulesets: Vec::new(),
         terminal: TerminalMode::Inherit,
+        prompt: None,
     }
 }
 

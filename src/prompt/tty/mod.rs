@@ -15,6 +15,7 @@ pub mod keys;
 pub mod machine;
 pub mod overlay;
 pub mod render;
+pub mod screen;
 
 pub use console::{Console, Hold};
 

@@ -1,1 +1,0 @@
-//! `llrun prompt`.

@@ -1,0 +1,68 @@
+//! `llrun prompt --answer …`: the same answer to every ask, for scripts and tests.
+//!
+//! Prints one line per ask answered (`allow once 7 read /a (…)`) on stdout, and the server's
+//! errors and notices on stderr. Ends when llrun ends, or after `--count` answers.
+
+use super::{ClientError, Connection, answer_words, describe};
+use crate::prompt::protocol::{ClientMessage, ServerMessage};
+use crate::prompt::{Answer, Decision, Scope};
+use std::io::Write;
+
+/// A fixed answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub decision: Decision,
+    pub scope: Scope,
+}
+
+/// Answers every ask with `policy` until llrun ends or `count` asks are answered.
+pub fn run(conn: &mut Connection, policy: Policy, count: Option<usize>) -> Result<(), ClientError> {
+    let mut answered = 0;
+    let mut out = std::io::stdout().lock();
+    while count.is_none_or(|c| answered < c) {
+        let Some(message) = conn.next()? else {
+            return Ok(());
+        };
+        match message {
+            ServerMessage::Ask(ask) => {
+                let answer = Answer {
+                    id: ask.id,
+                    decision: policy.decision,
+                    scope: policy.scope,
+                    pattern: None,
+                };
+                conn.send(&ClientMessage::Answer(answer))?;
+                let words = answer_words(policy.decision, policy.scope, None);
+                writeln!(out, "{words} {}", describe(&ask))?;
+                out.flush()?;
+                answered += 1;
+            }
+            ServerMessage::Error { code, message, .. } => {
+                eprintln!("llrun prompt: llrun refused ({code}): {message}");
+            }
+            ServerMessage::Notice { text } => eprintln!("llrun: {text}"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `llrun prompt --status`: one status line.
+pub fn status(conn: &mut Connection) -> Result<String, ClientError> {
+    conn.send(&ClientMessage::Status)?;
+    while let Some(message) = conn.next()? {
+        if let ServerMessage::Status {
+            program,
+            pid,
+            pending,
+            clients,
+            protocol,
+        } = message
+        {
+            return Ok(format!(
+                "{program} (llrun pid {pid}): {pending} ask(s) pending, {clients} client(s), protocol {protocol}"
+            ));
+        }
+    }
+    Err(ClientError::Io(std::io::ErrorKind::UnexpectedEof.into()))
+}
