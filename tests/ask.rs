@@ -82,6 +82,8 @@ fn run_asked(
 ) -> (Output, Vec<Value>) {
     let socket = s.path().join("prompt.sock");
     let ready = s.path().join("ready");
+    // From an earlier run in the same test: the program must wait for this run's client.
+    let _ = std::fs::remove_file(&ready);
     let client = Client::start(socket.clone(), ready.clone(), answer);
     let wait = format!(
         "until [ -e {} ]; do sleep 0.02; done; {script}",
