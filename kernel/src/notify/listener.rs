@@ -115,7 +115,8 @@ impl Listener {
 
     /// Waits for the next trapped call (`SECCOMP_IOCTL_NOTIF_RECV`). Interruptions by signals
     /// are retried. Returns [`RecvError::NoTargets`] instead of blocking once every process
-    /// under the filter has exited.
+    /// under the filter has exited (on 6.18 as soon as they exit, before they are reaped): the
+    /// program and every descendant it left behind, which inherit the filter.
     pub fn recv(&self) -> Result<Notification, RecvError> {
         // The kernel refuses a buffer that is not zeroed (room for future fields); a failed
         // call leaves it untouched, so one zeroing serves every retry.
