@@ -57,6 +57,13 @@ fn an_error_answer_fails_the_call_without_running_it() {
             return Handled::Continue;
         }
         assert!(l.id_valid(n.id), "a received, unanswered call is valid");
+        let no_error = Response::Errno(Errno::UnknownErrno);
+        assert_eq!(
+            l.respond(n.id, no_error),
+            Err(Errno::EINVAL),
+            "never a success"
+        );
+        assert!(l.id_valid(n.id), "and the call still waits");
         l.respond(n.id, Response::Errno(Errno::EACCES)).unwrap();
         assert!(!l.id_valid(n.id), "an answered call is not");
         // Answered but not yet collected by the woken thread, or already gone.
@@ -452,7 +459,9 @@ fn a_program_that_cannot_get_a_listener_is_reported_and_not_left_running() {
 fn the_probe_finds_what_the_kernel_version_promises() {
     let release = nix::sys::utsname::uname().unwrap();
     let release = release.release().to_string_lossy().into_owned();
-    let mut parts = release.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    let mut parts = release
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
     let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     let f = Features::probe();
     // Only one way: a distribution may backport a feature to an older kernel.
@@ -462,6 +471,9 @@ fn the_probe_finds_what_the_kernel_version_promises() {
         (f.wait_killable_recv, (5, 19)),
         (f.sync_wakeup, (6, 6)),
     ] {
-        assert!(found || version < since, "{release} is {since:?} or newer: {f}");
+        assert!(
+            found || version < since,
+            "{release} is {since:?} or newer: {f}"
+        );
     }
 }
