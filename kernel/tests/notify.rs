@@ -4,12 +4,14 @@ mod common;
 mod notify_helpers;
 
 use common::{PYTHON, read_until_hangup, run_on_pty};
+use llrun_kernel::notify::handoff::HandoffError;
 use llrun_kernel::notify::{
-    Dir, Listener, RecvError, Response, Trapped, fd_path, pidfd_getfd, pidfd_open_thread,
+    Dir, Features, Listener, RecvError, Response, Trapped, fd_path, pidfd_getfd, pidfd_open_thread,
     read_bytes,
 };
-use llrun_kernel::seccomp::Filter;
-use llrun_kernel::spawn::{Confinement, spawn_supervised};
+use llrun_kernel::seccomp::bpf::{Action, Builder};
+use llrun_kernel::seccomp::{Filter, FilterFlags, set_no_new_privs};
+use llrun_kernel::spawn::{Confinement, SANDBOX_FAILED, SuperviseError, spawn_supervised};
 use nix::errno::Errno;
 use nix::sys::signal::SigSet;
 use notify_helpers::{Handled, run, start, text};
@@ -55,6 +57,13 @@ fn an_error_answer_fails_the_call_without_running_it() {
             return Handled::Continue;
         }
         assert!(l.id_valid(n.id), "a received, unanswered call is valid");
+        let no_error = Response::Errno(Errno::UnknownErrno);
+        assert_eq!(
+            l.respond(n.id, no_error),
+            Err(Errno::EINVAL),
+            "never a success"
+        );
+        assert!(l.id_valid(n.id), "and the call still waits");
         l.respond(n.id, Response::Errno(Errno::EACCES)).unwrap();
         assert!(!l.id_valid(n.id), "an answered call is not");
         // Answered but not yet collected by the woken thread, or already gone.
@@ -410,4 +419,61 @@ fn a_threads_directory_descriptor_is_reached_through_its_pidfd() {
         is_thread,
         "the call came from a thread other than the leader"
     );
+}
+
+#[test]
+fn a_program_that_cannot_get_a_listener_is_reported_and_not_left_running() {
+    // A thread that runs under a filter with a listener, as a supervised llrun would: the kernel
+    // allows one listener along a chain of filters, and a fork inherits the thread's chain.
+    std::thread::spawn(|| {
+        set_no_new_privs().unwrap();
+        let mut b = Builder::new();
+        b.ret(Action::Allow);
+        let outer = Filter::new(b.build().unwrap(), FilterFlags::NEW_LISTENER);
+        let _outer_listener = outer.install().unwrap();
+        assert!(!Features::probe().listener, "the probe sees the limit too");
+        let mut cmd = Command::new("/bin/true");
+        cmd.stderr(std::process::Stdio::piped());
+        let filter = Filter::supervised();
+        let confinement = Confinement {
+            rulesets: &[],
+            filter: &filter,
+            terminal: None,
+            sigmask: SigSet::thread_get_mask().unwrap(),
+        };
+        let Err(SuperviseError::Handoff { child, source }) = spawn_supervised(cmd, &confinement)
+        else {
+            panic!("a second listener cannot be created");
+        };
+        assert!(matches!(source, HandoffError::NotSent), "{source:?}");
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(SANDBOX_FAILED));
+        let said = text(&out.stderr);
+        assert!(said.contains("seccomp") && said.contains("busy"), "{said}");
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn the_probe_finds_what_the_kernel_version_promises() {
+    let release = nix::sys::utsname::uname().unwrap();
+    let release = release.release().to_string_lossy().into_owned();
+    let mut parts = release
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    let f = Features::probe();
+    // Only one way: a distribution may backport a feature to an older kernel.
+    for (found, since) in [
+        (f.listener, (5, 0)),
+        (f.addfd_send, (5, 14)),
+        (f.wait_killable_recv, (5, 19)),
+        (f.sync_wakeup, (6, 6)),
+    ] {
+        assert!(
+            found || version < since,
+            "{release} is {since:?} or newer: {f}"
+        );
+    }
 }

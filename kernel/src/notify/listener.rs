@@ -115,7 +115,8 @@ impl Listener {
 
     /// Waits for the next trapped call (`SECCOMP_IOCTL_NOTIF_RECV`). Interruptions by signals
     /// are retried. Returns [`RecvError::NoTargets`] instead of blocking once every process
-    /// under the filter has exited.
+    /// under the filter has exited (on 6.18 as soon as they exit, before they are reaped): the
+    /// program and every descendant it left behind, which inherit the filter.
     pub fn recv(&self) -> Result<Notification, RecvError> {
         // The kernel refuses a buffer that is not zeroed (room for future fields); a failed
         // call leaves it untouched, so one zeroing serves every retry.
@@ -150,8 +151,12 @@ impl Listener {
 
     /// Answers call `id` (`SECCOMP_IOCTL_NOTIF_SEND`). `ENOENT` means the call went away (its
     /// thread died or was interrupted): nothing to do. A call is answered once; a second answer
-    /// fails with `EINPROGRESS`.
+    /// fails with `EINPROGRESS`. `Response::Errno(Errno::UnknownErrno)` is refused with
+    /// `EINVAL` without answering: an error of 0 would tell the kernel the call succeeded.
     pub fn respond(&self, id: NotifId, response: Response) -> Result<(), Errno> {
+        if response == Response::Errno(Errno::UnknownErrno) {
+            return Err(Errno::EINVAL);
+        }
         let (val, error, flags) = match response {
             Response::Continue => (0, 0, libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32),
             Response::Errno(e) => (0, -(e as i32), 0),
