@@ -98,6 +98,19 @@ impl Supervisor {
     }
 }
 
+impl Supervisor {
+    /// Puts a new version of the profile layers in force (a live edit): held asks are decided
+    /// again, and those the new policy settles are released.
+    pub fn reload(&self, layers: Vec<policy::SupervisedLayer>, sources: crate::source::SourceMap) {
+        self.shared
+            .policy
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace_layers(layers, sources);
+        pending::recheck(&self.shared);
+    }
+}
+
 /// The receiver thread: until no process runs under the filter any more.
 fn receive(shared: &Arc<Shared>) {
     loop {

@@ -243,6 +243,32 @@ impl Policy {
         }
     }
 
+    /// Replaces the profile layers (a live edit), keeping the answers given so far except those
+    /// a new `deny` now covers: an edit that denies takes back what an answer granted.
+    pub fn replace_layers(&mut self, layers: Vec<SupervisedLayer>, sources: SourceMap) {
+        self.layers = layers;
+        self.sources = sources;
+        let layers = &self.layers;
+        self.answers.retain(|a| {
+            !a.allow
+                || !a.access.iter().any(|r| {
+                    layers.iter().any(|l| {
+                        l.layer.decide(r, a.pattern.text()).kind == RuleKind::Deny
+                            && l.layer.decide(r, a.pattern.text()).rule.is_some()
+                    })
+                })
+        });
+        self.port_answers.retain(|a| {
+            !a.allow
+                || !layers.iter().any(|l| {
+                    matches!(
+                        l.layer.decide_port(a.access, a.port),
+                        (RuleKind::Deny, Some(_))
+                    )
+                })
+        });
+    }
+
     /// Keeps an answer for the rest of the run.
     pub fn remember(&mut self, answer: Answer) {
         self.answers.push(answer);
