@@ -3,62 +3,12 @@
 
 mod common;
 
+use common::client::Client;
 use common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
-
-/// A scripted prompt client: connects, says hello, answers every ask with `answer` (or never,
-/// for `None`), and records the asks it saw.
-struct Client {
-    thread: std::thread::JoinHandle<Vec<Value>>,
-}
-
-impl Client {
-    fn start(socket: PathBuf, ready: PathBuf, answer: Option<Value>) -> Client {
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(20);
-            let stream = loop {
-                if let Ok(s) = UnixStream::connect(&socket) {
-                    break s;
-                }
-                assert!(Instant::now() < deadline, "no prompt socket at {socket:?}");
-                std::thread::sleep(Duration::from_millis(10));
-            };
-            let mut w = stream.try_clone().unwrap();
-            let mut lines = BufReader::new(stream).lines();
-            let hello: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-            assert_eq!(hello["type"], "hello");
-            let hi = json!({"type": "hello", "protocol": hello["protocol"], "client": "test"});
-            writeln!(w, "{hi}").unwrap();
-            // The program waits for this file before it makes the call that asks.
-            std::fs::write(&ready, "").unwrap();
-            let mut asks = Vec::new();
-            for line in lines.map_while(Result::ok) {
-                let m: Value = serde_json::from_str(&line).unwrap();
-                if m["type"] == "ask" {
-                    if let Some(a) = &answer {
-                        let mut a = a.clone();
-                        a["type"] = json!("answer");
-                        a["id"] = m["id"].clone();
-                        writeln!(w, "{a}").unwrap();
-                    }
-                    asks.push(m);
-                }
-            }
-            asks
-        });
-        Client { thread }
-    }
-
-    /// The asks seen, once llrun has closed the socket.
-    fn asks(self) -> Vec<Value> {
-        self.thread.join().unwrap()
-    }
-}
 
 /// A sandbox with a secret that only an `ask` rule covers, and a profile for it.
 fn setup(extra: &str) -> (Sandbox, PathBuf) {
@@ -84,7 +34,7 @@ fn run_asked(
     let ready = s.path().join("ready");
     // From an earlier run in the same test: the program must wait for this run's client.
     let _ = std::fs::remove_file(&ready);
-    let client = Client::start(socket.clone(), ready.clone(), answer);
+    let client = Client::answering(socket.clone(), ready.clone(), answer);
     let wait = format!(
         "until [ -e {} ]; do sleep 0.02; done; {script}",
         ready.display()
@@ -265,7 +215,7 @@ fn killing_the_supervisor_fails_held_calls_closed() {
     let socket = s.path().join("prompt.sock");
     let ready = s.path().join("ready");
     // A client that never answers; the ask stays held until llrun is killed.
-    let _client = Client::start(socket.clone(), ready.clone(), None);
+    let _client = Client::answering(socket.clone(), ready.clone(), None);
     // Once the supervisor is gone every trapped call fails, so the verdict goes to the pipe
     // llrun's caller gave the program, not to a file.
     let script = format!(

@@ -200,6 +200,10 @@ fn explain_cmd(
     };
     let path = explain::canonical(path);
     let entries = explain::explain(&path, rights, &loaded.layers, &compiled, &loaded.sources);
-    print!("{}", explain::render(&path, &entries, &loaded.layers));
+    let supervised = crate::supervise::policy::Policy::needs_supervisor(&compiled);
+    print!(
+        "{}",
+        explain::render(&path, &entries, &loaded.layers, supervised)
+    );
     Ok(0)
 }
