@@ -14,6 +14,7 @@
 //! Failing closed is the kernel's job: if llrun dies, the listener closes and every held and
 //! future trapped call fails; Landlock still refuses everything the static layer does not grant.
 
+pub mod fast;
 pub mod locate;
 pub mod log;
 pub mod op;
@@ -22,6 +23,7 @@ pub mod perform;
 pub mod plan;
 pub mod policy;
 pub mod remember;
+pub mod workers;
 
 use crate::prompt::{Answer, Prompter};
 use llrun_kernel::notify::{Listener, Notification, RecvError, Response};
@@ -30,13 +32,9 @@ use op::Operation;
 use pending::Pending;
 use plan::{Once, Plan};
 use policy::Policy;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
-
-/// At most this many calls are carried out at once; past it, calls are refused and logged.
-const MAX_WORKERS: usize = 64;
 
 /// How the supervisor behaves.
 #[derive(Debug, Clone)]
@@ -57,7 +55,7 @@ pub struct Shared {
     pub prompter: Box<dyn Prompter>,
     pub log: log::Log,
     pub options: Options,
-    workers: AtomicUsize,
+    workers: workers::Workers,
 }
 
 /// A running supervisor.
@@ -84,7 +82,7 @@ impl Supervisor {
             prompter,
             log,
             options,
-            workers: AtomicUsize::new(0),
+            workers: workers::Workers::default(),
         });
         let s = Arc::clone(&shared);
         std::thread::Builder::new()
@@ -132,7 +130,16 @@ fn handle(shared: &Arc<Shared>, n: Notification) {
         Ok(op) => op,
         Err(e) => return answer(shared, &n, Response::Errno(e)),
     };
-    // The memory read above belonged to the caller only if the call is still pending.
+    // Letting the kernel run the call needs no trust in what was read: Landlock checks it.
+    let fast = {
+        let policy = shared.policy.read().unwrap_or_else(|e| e.into_inner());
+        fast::continues(&policy, n.pid, &op)
+    };
+    if fast {
+        return answer(shared, &n, Response::Continue);
+    }
+    // Anything else is decided on what was read, which belonged to the caller only if its
+    // call is still pending (the pid could have been reused).
     if !shared.listener.id_valid(n.id) {
         return;
     }
@@ -156,28 +163,22 @@ pub fn dispatch(shared: &Arc<Shared>, n: Notification, op: Operation, once: Once
             answer(shared, &n, response)
         }
         Ok(Plan::Perform(job, why)) => {
-            if shared.workers.fetch_add(1, Ordering::AcqRel) >= MAX_WORKERS {
-                shared.workers.fetch_sub(1, Ordering::AcqRel);
+            let s = Arc::clone(shared);
+            let (n2, op2) = (n.clone(), op.clone());
+            let started = shared.workers.run(move || {
+                let failed = perform::perform(&s.listener, n2.id, n2.pid, job);
+                let by = match why {
+                    policy::Why::Exactness => "exactness",
+                    policy::Why::Answered => "answer",
+                };
+                let outcome = if failed.is_some() { "failed" } else { "allow" };
+                s.log.decision(&n2, &op2, outcome, by, None, &s.policy);
+            });
+            if !started {
                 shared
                     .log
                     .decision(&n, &op, "deny", "flood", None, &shared.policy);
-                return answer(shared, &n, Response::Errno(Errno::EAGAIN));
-            }
-            let s = Arc::clone(shared);
-            let spawned = std::thread::Builder::new()
-                .name("llrun-worker".into())
-                .spawn(move || {
-                    let failed = perform::perform(&s.listener, n.id, n.pid, job);
-                    s.workers.fetch_sub(1, Ordering::AcqRel);
-                    let by = match why {
-                        policy::Why::Exactness => "exactness",
-                        policy::Why::Answered => "answer",
-                    };
-                    let outcome = if failed.is_some() { "failed" } else { "allow" };
-                    s.log.decision(&n, &op, outcome, by, None, &s.policy);
-                });
-            if spawned.is_err() {
-                shared.workers.fetch_sub(1, Ordering::AcqRel);
+                answer(shared, &n, Response::Errno(Errno::EAGAIN));
             }
         }
         Ok(Plan::Ask(subject, rule)) => pending::hold(shared, n, op, subject, rule),

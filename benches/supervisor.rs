@@ -1,0 +1,204 @@
+//! Supervisor benchmarks: the cost of a trapped call that static Landlock grants, an open-heavy
+//! real command, and the round trip of an ask answered over the prompt socket. Each figure is a
+//! ratio against a baseline measured in the same run.
+//!
+//! `cargo bench --bench supervisor`. No assertions: the numbers are for reading.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BASE: &str =
+    "allow read,exec /usr /bin /sbin /lib /lib64 /etc /proc\nallow rw /dev/null /tmp\n";
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = write(dir.path(), "plain.llp", BASE);
+    let asking = write(
+        dir.path(),
+        "asking.llp",
+        &format!("{BASE}ask read {}/asked\n", dir.path().display()),
+    );
+    let llrun = env!("CARGO_BIN_EXE_llrun");
+
+    println!(
+        "# a trapped open of a statically allowed file (python os.open + os.close, 20,000 times)"
+    );
+    let loop_src = "import os, time\nN = 20000\nt = time.perf_counter()\nfor _ in range(N):\n  os.close(os.open('/etc/hostname', os.O_RDONLY))\nprint((time.perf_counter() - t) / N * 1e6)\n";
+    let native = per_open(Command::new("/usr/bin/python3").args(["-c", loop_src]));
+    let unsup = per_open(Command::new(llrun).args(["-q", "-p"]).arg(&plain).args([
+        "/usr/bin/python3",
+        "-c",
+        loop_src,
+    ]));
+    let sup = per_open(
+        Command::new(llrun)
+            .args(["-q", "--prompt", "none", "-p"])
+            .arg(&asking)
+            .args(["/usr/bin/python3", "-c", loop_src]),
+    );
+    println!("native                     {native:>8.2} µs/open");
+    println!(
+        "llrun, no supervisor       {unsup:>8.2} µs/open  {:.2}x native",
+        unsup / native
+    );
+    println!(
+        "llrun, supervised          {sup:>8.2} µs/open  {:.2}x the unsupervised run",
+        sup / unsup
+    );
+
+    println!("\n# an open-heavy real command: tar -cf /dev/null /usr/share (median of 5)");
+    let tar = ["tar", "-cf", "/dev/null", "/usr/share"];
+    let t_native = median(5, || time(Command::new("tar").args(&tar[1..])));
+    let t_plain = median(5, || {
+        time(Command::new(llrun).args(["-q", "-p"]).arg(&plain).args(tar))
+    });
+    let t_sup = median(5, || {
+        time(
+            Command::new(llrun)
+                .args(["-q", "--prompt", "none", "-p"])
+                .arg(&asking)
+                .args(tar),
+        )
+    });
+    println!("native                     {:>8.1} ms", ms(t_native));
+    println!(
+        "llrun, no supervisor       {:>8.1} ms  {:.2}x native",
+        ms(t_plain),
+        ratio(t_plain, t_native)
+    );
+    println!(
+        "llrun, supervised          {:>8.1} ms  {:.2}x the unsupervised run",
+        ms(t_sup),
+        ratio(t_sup, t_plain)
+    );
+
+    println!("\n# an ask answered over the prompt socket, seen from the program (500 asks)");
+    round_trip(llrun, dir.path(), &asking);
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs a command that prints µs per open on its last line.
+fn per_open(cmd: &mut Command) -> f64 {
+    let out = cmd.stderr(Stdio::inherit()).output().expect("run");
+    assert!(out.status.success(), "{cmd:?} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn time(cmd: &mut Command) -> Duration {
+    let t = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run");
+    assert!(status.success(), "{cmd:?}: {status}");
+    t.elapsed()
+}
+
+fn median(n: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut v: Vec<Duration> = (0..n).map(|_| f()).collect();
+    v.sort();
+    v[n / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// The program opens 500 distinct asked files one after another, timing each open; a client
+/// answers every ask at once ("allow once"). Also opens 500 statically allowed files, as the
+/// baseline of the same loop.
+fn round_trip(llrun: &str, dir: &Path, profile: &Path) {
+    let asked = dir.join("asked");
+    std::fs::create_dir_all(&asked).unwrap();
+    for i in 0..500 {
+        std::fs::write(asked.join(i.to_string()), "x").unwrap();
+    }
+    let socket = dir.join("prompt.sock");
+    let ready = dir.join("ready");
+    let client = {
+        let (socket, ready) = (socket.clone(), ready.clone());
+        std::thread::spawn(move || answer_all(&socket, &ready))
+    };
+    let script = format!(
+        "import os, time, statistics\nwhile not os.path.exists({ready:?}): time.sleep(0.01)\ndef t(p):\n  s = time.perf_counter(); os.close(os.open(p, os.O_RDONLY)); return (time.perf_counter() - s) * 1e6\nbase = [t('/etc/hostname') for i in range(500)]\nasked = [t({asked:?} + '/%d' % i) for i in range(500)]\nprint(statistics.median(base), statistics.median(asked), sorted(asked)[int(len(asked) * 0.95)])\n",
+        ready = ready.display(),
+        asked = asked.display()
+    );
+    let out = Command::new(llrun)
+        .args(["-q", "--prompt-socket"])
+        .arg(&socket)
+        .args(["-p"])
+        .arg(profile)
+        .args(["/usr/bin/python3", "-c", &script])
+        .output()
+        .expect("run");
+    client.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    if v.len() == 3 {
+        println!("trapped open, static grant  {:>8.1} µs (median)", v[0]);
+        println!(
+            "asked open, answered        {:>8.1} µs (median; p95 {:.1} µs)  {:.1}x",
+            v[1],
+            v[2],
+            v[1] / v[0]
+        );
+    } else {
+        println!(
+            "round trip failed: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A prompt client that allows every ask once, as fast as it can.
+fn answer_all(socket: &Path, ready: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let stream = loop {
+        if let Ok(s) = UnixStream::connect(socket) {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no prompt socket");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut w = stream.try_clone().unwrap();
+    let mut lines = BufReader::new(stream).lines();
+    let hello: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    writeln!(
+        w,
+        "{}",
+        json!({"type": "hello", "protocol": hello["protocol"], "client": "bench"})
+    )
+    .unwrap();
+    std::fs::write(ready, "").unwrap();
+    for line in lines.map_while(Result::ok) {
+        let m: Value = serde_json::from_str(&line).unwrap();
+        if m["type"] == "ask" {
+            let a = json!({"type": "answer", "id": m["id"], "decision": "allow", "scope": "once"});
+            writeln!(w, "{a}").unwrap();
+        }
+    }
+}
