@@ -149,9 +149,10 @@ impl Session<'_> {
             return timeout;
         };
         let due = PollTimeout::try_from(due.as_millis().max(1)).unwrap_or(PollTimeout::MAX);
-        match timeout.as_millis() {
-            Some(ms) if ms <= due.as_millis().unwrap_or(u32::MAX) => timeout,
-            _ => due,
+        if timeout.is_none() {
+            due
+        } else {
+            timeout.min(due)
         }
     }
 

@@ -178,6 +178,20 @@ fn lines_say_who_asks_what_and_fit_the_width() {
 }
 
 #[test]
+fn a_problem_is_wrapped_not_cut() {
+    let mut p = armed(3, "/home/u/docs/a.pdf");
+    feed(&mut p, b"oc\x15/etc\r");
+    let lines = render::lines(&p, 0, 30);
+    let problem: String = lines
+        .iter()
+        .filter(|l| l.style == Style::Problem)
+        .flat_map(|l| l.text.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    assert!(problem.contains("wouldnotanswerthisask"), "{lines:?}");
+    assert!(lines.iter().all(|l| l.text.chars().count() <= 30));
+}
+
+#[test]
 fn fitting_keeps_both_ends() {
     assert_eq!(render::fit("/very/long/path/to/file", 11), "/very…/file");
     assert_eq!(render::fit("short", 11), "short");
