@@ -97,7 +97,7 @@ fn status_and_finding_the_run() {
     let runtime = tempfile::tempdir().unwrap();
     let dir = runtime.path().join("llrun");
     std::fs::create_dir(&dir).unwrap();
-    let (p, _rx) = bind(&dir.join("prompt-111.sock"));
+    let (_p, _rx) = bind(&dir.join("prompt-111.sock"));
     let out = llrun_prompt(&["--status"])
         .env("XDG_RUNTIME_DIR", runtime.path())
         .output()

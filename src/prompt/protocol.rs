@@ -228,14 +228,12 @@ impl Lines {
                     self.buf.extend_from_slice(part);
                 }
             }
-            if ended {
-                if !std::mem::take(&mut self.skipping) {
-                    let mut line = std::mem::take(&mut self.buf);
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                    out.push(Framed::Line(line));
+            if ended && !std::mem::take(&mut self.skipping) {
+                let mut line = std::mem::take(&mut self.buf);
+                if line.last() == Some(&b'\r') {
+                    line.pop();
                 }
+                out.push(Framed::Line(line));
             }
         }
         out

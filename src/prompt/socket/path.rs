@@ -120,6 +120,6 @@ pub fn candidates() -> Vec<PathBuf> {
             meta.file_type().is_socket().then(|| (modified, e.path()))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.into_iter().map(|(_, p)| p).collect()
 }
