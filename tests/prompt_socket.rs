@@ -393,3 +393,15 @@ fn round_trip_median_over_1000_asks() {
     drop(s);
     client.join().unwrap();
 }
+
+#[test]
+fn connections_are_capped() {
+    let s = setup();
+    let clients: Vec<Client> = (0..llrun::prompt::socket::MAX_CLIENTS)
+        .map(|_| Client::attach(&s.path))
+        .collect();
+    let (mut extra, first) = Client::connect(&s.path);
+    assert_eq!(first["code"], "too-many-clients", "{first}");
+    assert!(extra.recv().is_none(), "closed");
+    drop(clients);
+}
