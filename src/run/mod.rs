@@ -91,7 +91,7 @@ fn become_program(launch: &Launch) -> Outcome {
 
 /// Runs the program as llrun's child and returns how it ended, without acting on it.
 /// Everything llrun changed (the terminal mode) is restored when this returns.
-pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
+pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
     let path = match find(&launch) {
         Ok(path) => path,
         Err(outcome) => return Ok(outcome),
@@ -101,6 +101,9 @@ pub fn execute(launch: Launch) -> Result<Outcome, RunError> {
     } else {
         None
     };
+    if let (Some(_), Some(console)) = (&pty, &mut launch.prompt) {
+        console.attach();
+    }
     let signals = signals::Signals::block().map_err(RunError::Signals)?;
     let filter = Filter::deny_terminal_injection();
     let confinement = Confinement {

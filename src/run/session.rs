@@ -80,11 +80,9 @@ impl<'fd> PollSet<'fd> {
 impl Session<'_> {
     /// Runs the loop until the program has ended and its output is relayed.
     pub fn wait(mut self) -> Result<Outcome, RunError> {
+        // Without a relay or raw mode there is no terminal prompt (its waiting asks are denied).
         if self.relay.is_none() || self.raw.is_none() {
             self.console = None;
-        }
-        if let Some(console) = &mut self.console {
-            console.attach();
         }
         let mut ended: Option<Outcome> = None;
         loop {

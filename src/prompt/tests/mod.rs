@@ -144,3 +144,22 @@ fn fanout_shows_on_every_prompter_and_one_answer_wins() {
     );
     assert_eq!(answers.open_count(), 0);
 }
+
+#[test]
+fn the_terminal_prompt_takes_asks_only_while_attached_and_denies_the_stranded() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (tty, mut console) = super::tty::channel(Answers::new(tx)).unwrap();
+    assert!(
+        !tty.show(&ask(1, "/a")),
+        "no console yet: nobody can answer"
+    );
+    console.attach();
+    assert!(tty.show(&ask(2, "/a")));
+    assert!(tty.show(&ask(3, "/b")));
+    tty.resolved(3, &Resolution::Edited);
+    drop(console);
+    // The one still waiting is denied once; the resolved one gets nothing.
+    let got: Vec<Answer> = rx.try_iter().collect();
+    assert_eq!(got, vec![answer(2, Decision::Deny, Scope::Once, None)]);
+    assert!(!tty.show(&ask(4, "/a")));
+}
