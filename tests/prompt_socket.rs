@@ -341,7 +341,7 @@ fn a_process_inside_the_sandbox_cannot_connect() {
     let s = setup();
     // Without the guard a child process is served (so the refusal below is the guard's doing).
     assert!(child_reads(&s.path, false).contains(r#""type":"hello""#));
-    s.prompter.guard_sandbox(std::process::id() as i32);
+    s.prompter.guard_sandbox();
     let refused = child_reads(&s.path, false);
     assert!(refused.contains(r#""code":"refused""#), "{refused}");
     assert!(refused.contains("inside the sandbox"), "{refused}");
@@ -354,7 +354,7 @@ fn a_process_inside_the_sandbox_cannot_connect() {
 fn a_double_fork_does_not_escape_the_guard_under_a_subreaper() {
     nix::sys::prctl::set_child_subreaper(true).unwrap();
     let s = setup();
-    s.prompter.guard_sandbox(std::process::id() as i32);
+    s.prompter.guard_sandbox();
     let refused = child_reads(&s.path, true);
     assert!(refused.contains(r#""code":"refused""#), "{refused}");
 }

@@ -120,9 +120,12 @@ impl SocketPrompter {
         self.shared.lock().program = program.to_string();
     }
 
-    /// Refuses clients descending from `root` (see [`peer`]).
-    pub fn guard_sandbox(&self, root: i32) {
-        self.shared.guard.set_sandbox(root);
+    /// From now on refuses every client that this process started, directly or not: the
+    /// sandboxed program and everything it runs (see [`peer`]). Call it before the program
+    /// starts, with this process a child subreaper (`PR_SET_CHILD_SUBREAPER`), so that a
+    /// double fork cannot leave the tree.
+    pub fn guard_sandbox(&self) {
+        self.shared.guard.set_sandbox(std::process::id() as i32);
     }
 
     /// Clients past their hello.
