@@ -54,7 +54,12 @@ fn answer_mode_answers_every_ask_and_prints_it() {
         assert!(p.show(&ask(id, &format!("/data/f{id}"))));
     }
     for id in 1..=3 {
-        let a = rx.recv_timeout(PATIENCE).unwrap();
+        let Ok(a) = rx.recv_timeout(Duration::from_secs(3)) else {
+            let mut child = child;
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("no answer {id}: {out:?}")
+        };
         assert_eq!(
             a,
             Answer {

@@ -405,3 +405,25 @@ fn connections_are_capped() {
     assert!(extra.recv().is_none(), "closed");
     drop(clients);
 }
+
+#[test]
+fn answers_sent_just_before_leaving_all_count() {
+    // A script answers and exits without reading the replies. Repeated, because whether a
+    // reply fails before the next answer is read depends on scheduling.
+    for round in 0..50u64 {
+        let s = setup();
+        let mut c = Client::attach(&s.path);
+        for id in 1..=3 {
+            assert!(s.prompter.show(&ask(id, "/a")));
+            c.recv_type("ask");
+        }
+        for id in 1..=3 {
+            c.answer(id, "allow", "once");
+        }
+        drop(c);
+        for id in 1..=3 {
+            let got = s.answers.recv_timeout(PATIENCE);
+            assert_eq!(got.map(|a| a.id), Ok(id), "round {round}");
+        }
+    }
+}

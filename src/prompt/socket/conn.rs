@@ -13,7 +13,7 @@ use crate::prompt::{Answer, Rejection};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 /// A direct write (before the hello) gives up after this long: only a peer that connected and
@@ -228,12 +228,17 @@ impl Conn {
         }
     }
 
-    /// Sends a reply: through the queue once attached (a full queue disconnects), directly
-    /// before. False when the connection is done for.
+    /// Sends a reply: through the queue once attached, directly before. False when the
+    /// connection is done for: a full queue (the client stopped reading) or a failed direct
+    /// write. A client that closed its end after sending still has its requests read: its
+    /// last answers count even though nobody is left to tell.
     fn reply(&mut self, message: ServerMessage) -> bool {
         let line = protocol::line(&message);
         match &self.attached {
-            Some(queue) => queue.try_send(Out::Line(line.into())).is_ok(),
+            Some(queue) => !matches!(
+                queue.try_send(Out::Line(line.into())),
+                Err(TrySendError::Full(_))
+            ),
             None => self.stream.write_all(line.as_bytes()).is_ok(),
         }
     }
@@ -268,5 +273,6 @@ fn write_loop(mut stream: UnixStream, rx: &Receiver<Out>) {
             break;
         }
     }
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    // Only our direction: requests the client sent before leaving are still read.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }
