@@ -47,6 +47,7 @@ fn main() {
         rulesets: Vec::new(),
         terminal: TerminalMode::Pty,
         prompt: Some(console),
+        supervision: None,
     };
     let code = llrun::run::run(launch).expect("run");
     std::process::exit(code);

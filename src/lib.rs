@@ -16,3 +16,4 @@ pub mod prompt;
 pub mod resolve;
 pub mod run;
 pub mod source;
+pub mod supervise;

@@ -19,7 +19,7 @@ pub struct Span {
 }
 
 /// One loaded profile file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as the user would recognise it (as found on the search path or given).
     pub path: PathBuf,
@@ -29,7 +29,7 @@ pub struct SourceFile {
 }
 
 /// All files read while loading a set of profiles.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod landlock;
+pub mod notify;
 pub mod process;
 pub mod seccomp;
 pub mod spawn;

@@ -30,9 +30,17 @@ pub fn die_by_signal(sig: Signal) -> i32 {
 /// Waiting on it instead of on `SIGCHLD` keeps the end of the program from depending on which
 /// thread a process-wide signal is delivered to (test harnesses run many threads).
 pub fn pidfd_open(pid: nix::unistd::Pid) -> Result<OwnedFd, Errno> {
+    pidfd_open_with(pid, 0)
+}
+
+/// `pidfd_open` with `flags` (`PIDFD_NONBLOCK`, `PIDFD_THREAD`).
+pub(crate) fn pidfd_open_with(
+    pid: nix::unistd::Pid,
+    flags: libc::c_uint,
+) -> Result<OwnedFd, Errno> {
     // SAFETY: integer arguments only; on success the kernel returns a new descriptor that
     // nothing else owns (pidfds are always close-on-exec).
-    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0u32) })?;
+    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), flags) })?;
     // SAFETY: see above.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }

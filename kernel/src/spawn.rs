@@ -9,21 +9,25 @@
 //! parent as the `spawn` error).
 
 use crate::landlock::{PreparedRuleset, restrict_self_raw};
+use crate::notify::Listener;
+use crate::notify::handoff::{self, HandoffError};
 use crate::seccomp::{Filter, set_no_new_privs};
 use crate::terminal::make_controlling;
 use nix::errno::Errno;
 use nix::sys::signal::SigSet;
 use std::io;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// Exit status of a child that could not enter its sandbox.
 pub const SANDBOX_FAILED: i32 = 125;
 
 /// What the child enters before `exec`, in this order: a new session (with `terminal` as its
 /// controlling terminal and standard streams, when given), `no_new_privs`, the seccomp
-/// `filter`, each Landlock layer of `rulesets`, and finally the signal mask `sigmask`.
+/// `filter` (whose listener, for a supervised filter, is handed to llrun and closed in the
+/// child), each Landlock layer of `rulesets`, and finally the signal mask `sigmask`.
 #[derive(Debug)]
 pub struct Confinement<'a> {
     pub rulesets: &'a [PreparedRuleset],
@@ -40,8 +44,81 @@ pub struct Confinement<'a> {
 /// environment, standard streams when there is no terminal) are the caller's.
 ///
 /// Returns std's error when `exec` itself failed (`ENOENT`, `EACCES` when Landlock refuses to
-/// execute the file, `ENOEXEC`, …), so the caller can map it to 127 or 126.
-pub fn spawn(mut command: Command, confinement: &Confinement<'_>) -> io::Result<Child> {
+/// execute the file, `ENOEXEC`, …), so the caller can map it to 127 or 126. A filter with a
+/// listener is refused (`InvalidInput`): it needs [`spawn_supervised`].
+pub fn spawn(command: Command, confinement: &Confinement<'_>) -> io::Result<Child> {
+    if confinement.filter.has_listener() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a filter with a listener needs spawn_supervised",
+        ));
+    }
+    start(command, confinement, None)
+}
+
+/// How long llrun waits for the listener once the program started. It is sent before `exec`,
+/// which `Command::spawn` waits for, so it is there at once; the wait only bounds a bug.
+const HANDOFF_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A program started under a supervised filter, and the listener its trapped calls wait on.
+#[derive(Debug)]
+pub struct Supervised {
+    pub child: Child,
+    /// Every trapped call of the program blocks until answered here; dropping it makes them
+    /// all fail with `ENOSYS`.
+    pub listener: Listener,
+}
+
+/// Why [`spawn_supervised`] did not return a supervised program.
+#[derive(Debug, thiserror::Error)]
+pub enum SuperviseError {
+    /// As the error of [`spawn`].
+    #[error(transparent)]
+    Spawn(io::Error),
+    /// The program started, but its listener did not reach llrun. The program is not left
+    /// running unsupervised: it is killed (if it had not already exited, as it does with
+    /// [`SANDBOX_FAILED`] when a step of entering the sandbox failed). Wait for `child` to reap
+    /// it and learn how it ended.
+    #[error("{source}")]
+    Handoff { child: Child, source: HandoffError },
+}
+
+/// Starts `command` inside `confinement`, whose filter must have a listener
+/// ([`Filter::supervised`]), and receives that listener. The program's trapped calls wait from
+/// its very first instruction (the dynamic loader opens libraries), so the caller must start
+/// answering right away.
+pub fn spawn_supervised(
+    command: Command,
+    confinement: &Confinement<'_>,
+) -> Result<Supervised, SuperviseError> {
+    if !confinement.filter.has_listener() {
+        return Err(SuperviseError::Spawn(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "spawn_supervised needs a filter with a listener",
+        )));
+    }
+    let (ours, theirs) = handoff::channel().map_err(|e| SuperviseError::Spawn(e.into()))?;
+    let mut child =
+        start(command, confinement, Some(theirs.as_raw_fd())).map_err(SuperviseError::Spawn)?;
+    // Only the child may hold its end now, so a child that died without sending reads as EOF.
+    drop(theirs);
+    match handoff::receive_listener(ours.as_fd(), HANDOFF_TIMEOUT) {
+        Ok(listener) => Ok(Supervised { child, listener }),
+        Err(source) => {
+            // Killing an exited child is harmless: it stays a zombie until waited for.
+            let _ = child.kill();
+            Err(SuperviseError::Handoff { child, source })
+        }
+    }
+}
+
+/// Forks, confines and executes; `handoff` is the child's end of the socket its listener goes
+/// to, for a supervised filter.
+fn start(
+    mut command: Command,
+    confinement: &Confinement<'_>,
+    handoff: Option<RawFd>,
+) -> io::Result<Child> {
     if let Some(tty) = confinement.terminal {
         command.stdin(Stdio::from(tty.try_clone_to_owned()?));
         command.stdout(Stdio::from(tty.try_clone_to_owned()?));
@@ -51,6 +128,7 @@ pub fn spawn(mut command: Command, confinement: &Confinement<'_>) -> io::Result<
         new_session: true,
         controlling_tty: confinement.terminal.is_some(),
         filter: confinement.filter.clone(),
+        handoff,
         rulesets: confinement
             .rulesets
             .iter()
@@ -65,7 +143,8 @@ pub fn spawn(mut command: Command, confinement: &Confinement<'_>) -> io::Result<
         command.pre_exec(move || steps.run());
     }
     // `command` (and with it the closure holding the raw descriptors) is dropped on return,
-    // while the caller still owns the rulesets: the descriptors cannot be stale when used.
+    // while the caller still owns the rulesets and the hand-over socket: the descriptors cannot
+    // be stale when used.
     command.spawn()
 }
 
@@ -84,6 +163,7 @@ pub fn exec_in_place(
     let steps = ChildSteps {
         new_session: false,
         controlling_tty: false,
+        handoff: None,
         filter: filter.clone(),
         rulesets: rulesets
             .iter()
@@ -105,6 +185,8 @@ struct ChildSteps {
     new_session: bool,
     controlling_tty: bool,
     filter: Filter,
+    /// Where the listener goes, when the filter creates one.
+    handoff: Option<RawFd>,
     rulesets: Vec<RawFd>,
     sigmask: SigSet,
 }
@@ -120,12 +202,27 @@ impl ChildSteps {
             check("TIOCSCTTY", make_controlling(libc::STDIN_FILENO));
         }
         check("no_new_privs", set_no_new_privs());
-        check("seccomp", self.filter.install().map(drop));
+        match self.filter.install() {
+            Ok(listener) => self.hand_over(listener),
+            Err(e) => check("seccomp", Err(e)),
+        }
         for &fd in &self.rulesets {
             check("landlock_restrict_self", restrict_self_raw(fd));
         }
         check("sigprocmask", self.sigmask.thread_set_mask());
         Ok(())
+    }
+
+    /// Sends the listener to llrun, then closes the child's copy: the program must never hold
+    /// its own listener, or it could answer its own trapped calls.
+    fn hand_over(&self, listener: Option<OwnedFd>) {
+        if let (Some(listener), Some(sock)) = (listener, self.handoff) {
+            check(
+                "handing the seccomp listener to llrun",
+                handoff::send_fd(sock, listener.as_fd()),
+            );
+            drop(listener); // close(2): async-signal-safe
+        }
     }
 }
 

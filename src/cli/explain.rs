@@ -122,10 +122,20 @@ fn beneath(path: &str, root: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The explanation as text.
-pub fn render(path: &str, entries: &[Entry], layers: &[Layer]) -> String {
+/// The explanation as text. `supervised`: whether a run of these profiles has a supervisor
+/// (some layer asks), which decides `ask` rules and carries out what carving narrowed.
+pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{path}");
+    let _ = writeln!(
+        out,
+        "  supervisor: {}",
+        if supervised {
+            "runs (the profile has `ask` rules): seccomp user notification beside Landlock"
+        } else {
+            "none (no `ask` rules): pure Landlock"
+        }
+    );
     for (i, layer) in layers.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -145,7 +155,7 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer]) -> String {
                 e.right,
                 e.decision,
                 rule,
-                describe(&e.enforcement)
+                describe(&e.enforcement, supervised)
             );
         }
     }
@@ -173,12 +183,14 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer]) -> String {
     out
 }
 
-fn describe(e: &Enforcement) -> String {
+fn describe(e: &Enforcement, supervised: bool) -> String {
     match e {
+        Enforcement::Narrowed if supervised => "narrowed in Landlock (a carve); the supervisor carries it out, so the profile's answer holds".into(),
+        Enforcement::Supervisor if supervised => "ask: Landlock denies it; the supervisor holds the call and asks a person (or an earlier answer decides)".into(),
         Enforcement::Rule { path } => format!("granted by the Landlock rule on {path}"),
         Enforcement::NotGranted => "denied by Landlock: no rule grants it".into(),
         Enforcement::Narrowed => "NARROWED: the profile allows it but the kernel denies it (a carve, or the path did not exist at start; see `llrun compile`)".into(),
-        Enforcement::Supervisor => "ask: needs the supervisor, which this version does not run, so it is denied".into(),
+        Enforcement::Supervisor => "ask: needs the supervisor".into(),
         Enforcement::Unenforceable { needs_abi } => format!("NOT ENFORCED: this kernel cannot restrict it (needs Landlock ABI {needs_abi})"),
         Enforcement::Widened { path } => format!("BUG: the Landlock rule on {path} grants what the profile denies; please report this"),
     }

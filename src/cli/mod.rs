@@ -60,6 +60,16 @@ pub enum TtyArg {
     Inherit,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PromptArg {
+    /// The terminal llrun runs on (the program gets a pty of its own)
+    Tty,
+    /// A unix socket that `llrun prompt` and other clients attach to
+    Socket,
+    /// Nobody: every ask is denied at once
+    None,
+}
+
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -73,6 +83,19 @@ pub struct RunArgs {
     /// How the program gets its terminal
     #[arg(long, value_enum, default_value_t)]
     pub tty: TtyArg,
+    /// Who answers `ask` rules: the terminal, a socket (`llrun prompt`), or nobody (deny).
+    /// Default: the terminal when llrun has one, plus the socket when a path is given
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub prompt: Option<PromptArg>,
+    /// The prompt socket for `llrun prompt` and other clients (also `LLRUN_PROMPT_SOCKET`)
+    #[arg(long, value_name = "PATH")]
+    pub prompt_socket: Option<PathBuf>,
+    /// Deny an ask nobody answered after this many seconds (0: wait until answered)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub ask_timeout: u64,
+    /// Append one JSON line per supervised decision to FILE
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     /// The program to run and its arguments
     #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -177,6 +200,10 @@ fn explain_cmd(
     };
     let path = explain::canonical(path);
     let entries = explain::explain(&path, rights, &loaded.layers, &compiled, &loaded.sources);
-    print!("{}", explain::render(&path, &entries, &loaded.layers));
+    let supervised = crate::supervise::policy::Policy::needs_supervisor(&compiled);
+    print!(
+        "{}",
+        explain::render(&path, &entries, &loaded.layers, supervised)
+    );
     Ok(0)
 }

@@ -1,14 +1,22 @@
 //! Running a command: load, compile, prepare, report, spawn.
 
-use super::{CompatArg, RunArgs, TtyArg};
+use super::{CompatArg, PromptArg, RunArgs, TtyArg};
 use crate::compile::CompiledLayer;
 use crate::compile::support::Kernel;
 use crate::error::Error;
 use crate::policy::{Compat, env};
 use crate::profiles::{self, Loaded};
+use crate::prompt::tty::Console;
+use crate::prompt::{Answers, Mode, Plan, mode};
 use crate::resolve::Context;
+use crate::run::Supervision;
 use crate::run::{Launch, TerminalMode};
+use crate::supervise::Options;
+use crate::supervise::log::Log;
+use crate::supervise::policy::{Policy, SupervisedLayer};
+use crate::supervise::remember::Override;
 use llrun_kernel::landlock::PreparedRuleset;
+use std::time::Duration;
 
 /// Runs the command of `args` in its sandbox and returns the exit code for llrun.
 pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
@@ -24,19 +32,90 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
         let prepared = PreparedRuleset::prepare(&layer.plan)?;
         rulesets.push(prepared);
     }
+    let terminal = match args.tty {
+        TtyArg::Auto => TerminalMode::Auto,
+        TtyArg::Pty => TerminalMode::Pty,
+        TtyArg::Inherit => TerminalMode::Inherit,
+    };
+    let env = env::apply(&loaded.layers, &ctx.env);
+    let (supervision, console) = if Policy::needs_supervisor(&compiled) {
+        let (s, console) = supervision(args, ctx, loaded, &compiled, program, terminal)?;
+        (Some(s), console)
+    } else {
+        (None, None)
+    };
     let launch = Launch {
         program: program.clone(),
         args: rest.to_vec(),
-        env: env::apply(&loaded.layers, &ctx.env),
+        env,
         rulesets,
-        terminal: match args.tty {
-            TtyArg::Auto => TerminalMode::Auto,
-            TtyArg::Pty => TerminalMode::Pty,
-            TtyArg::Inherit => TerminalMode::Inherit,
-        },
-        prompt: None,
+        terminal,
+        supervision,
+        prompt: console,
     };
     Ok(crate::run::run(launch)?)
+}
+
+/// The supervised layer and who answers its asks.
+fn supervision(
+    args: &RunArgs,
+    ctx: &Context,
+    loaded: Loaded,
+    compiled: &[CompiledLayer],
+    program: &std::ffi::OsStr,
+    terminal: TerminalMode,
+) -> Result<(Supervision, Option<Console>), Error> {
+    let mode = args.prompt.map(|p| match p {
+        PromptArg::Tty => Mode::Tty,
+        PromptArg::Socket => Mode::Socket,
+        PromptArg::None => Mode::None,
+    });
+    let socket = args.prompt_socket.clone().or_else(mode::socket_from_env);
+    let usable = mode::terminal_usable(terminal.wants_pty());
+    let plan = Plan::choose(mode, socket, usable).map_err(|e| Error::Usage(e.to_string()))?;
+    let (tx, answers) = std::sync::mpsc::channel();
+    let started = plan
+        .start(&Answers::new(tx), &program.to_string_lossy())
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    if let Some(socket) = &started.socket {
+        eprintln!(
+            "llrun: asks are shown on {}; answer with `llrun prompt --socket {0}`",
+            socket.path().display()
+        );
+    }
+    let log = match &args.log {
+        Some(path) => Log::open(path)
+            .map_err(|e| Error::Usage(format!("cannot open the log {}: {e}", path.display())))?,
+        None => Log::none(),
+    };
+    let first = loaded
+        .layers
+        .first()
+        .map(|l| l.name.clone())
+        .unwrap_or_default();
+    let config_home = ctx
+        .builtins
+        .get("XDG_CONFIG_HOME")
+        .cloned()
+        .unwrap_or_default();
+    let layers = loaded
+        .layers
+        .into_iter()
+        .zip(compiled)
+        .map(|(layer, c)| SupervisedLayer::new(layer, c))
+        .collect();
+    let supervision = Supervision {
+        policy: Policy::new(layers, loaded.sources),
+        prompter: started.prompter,
+        answers,
+        log,
+        options: Options {
+            ask_timeout: (args.ask_timeout > 0).then(|| Duration::from_secs(args.ask_timeout)),
+            remember: Some(Override::for_profile(&config_home, &first)),
+            profile: first,
+        },
+    };
+    Ok((supervision, started.console))
 }
 
 pub fn compat(arg: Option<CompatArg>) -> Option<Compat> {
@@ -56,18 +135,13 @@ fn report(args: &RunArgs, loaded: &Loaded, compiled: &[CompiledLayer], kernel: &
                 layer.name
             );
         }
-        if c.has_asks {
-            eprintln!(
-                "llrun: warning: profile `{}` has `ask` rules; this version has no supervisor, so they are denied",
-                layer.name
-            );
-        }
     }
     let narrowed: usize = compiled.iter().map(|c| c.narrowed.len()).sum();
     if args.verbose {
         eprintln!(
-            "llrun: Landlock ABI {}; mechanism: static Landlock rulesets, no supervisor",
-            kernel.abi
+            "llrun: Landlock ABI {}; mechanism: {}",
+            kernel.abi,
+            mechanism(compiled)
         );
         for (i, (layer, c)) in loaded.layers.iter().zip(compiled).enumerate() {
             eprintln!(
@@ -87,4 +161,25 @@ fn report(args: &RunArgs, loaded: &Loaded, compiled: &[CompiledLayer], kernel: &
             "llrun: note: {narrowed} place(s) are narrower than the profile says (a deny carved out of an allow); `llrun compile` lists them, -q hides this"
         );
     }
+}
+
+/// The mechanism chosen, for `--verbose`.
+fn mechanism(compiled: &[CompiledLayer]) -> String {
+    if !Policy::needs_supervisor(compiled) {
+        return "static Landlock rulesets, no supervisor".into();
+    }
+    let f = llrun_kernel::notify::Features::probe();
+    format!(
+        "static Landlock rulesets plus a supervisor (seccomp user notification{}{})",
+        if f.sync_wakeup {
+            ", synchronous wake-ups"
+        } else {
+            ""
+        },
+        if f.addfd_send {
+            ", descriptors handed over with ADDFD_FLAG_SEND"
+        } else {
+            ""
+        },
+    )
 }

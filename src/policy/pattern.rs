@@ -287,48 +287,64 @@ pub fn canonical(path: &str) -> String {
 /// instead of one per component: this is on the start-up path of every run.
 #[derive(Debug, Default)]
 pub struct Canonicalizer {
-    /// Written prefix → canonical prefix, or `None` when it does not exist.
+    /// Written prefix (normalised) → canonical prefix, or `None` when it does not exist.
     seen: std::collections::HashMap<String, Option<String>>,
 }
 
 impl Canonicalizer {
     pub fn canonical(&mut self, path: &str) -> String {
-        let mut written = String::new();
-        let mut real = String::new();
-        let mut parts = split_plain(path);
-        for name in parts.by_ref() {
-            written.push('/');
-            written.push_str(name);
-            let resolved = match self.seen.get(&written) {
-                Some(r) => r.clone(),
-                None => {
-                    let candidate = format!("{real}/{name}");
-                    let r = match std::fs::symlink_metadata(&candidate) {
-                        Err(_) => None,
-                        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&candidate)
-                            .ok()
-                            .map(|p| p.to_string_lossy().into_owned()),
-                        Ok(_) => Some(candidate),
-                    };
-                    self.seen.insert(written.clone(), r.clone());
-                    r
-                }
+        let normal = split_plain(path).fold(String::with_capacity(path.len()), |mut s, c| {
+            s.push('/');
+            s.push_str(c);
+            s
+        });
+        // Start from the longest prefix already resolved.
+        let mut done = normal.len();
+        let mut real = loop {
+            if done == 0 {
+                break String::new();
+            }
+            match self.seen.get(&normal[..done]) {
+                Some(Some(r)) => break r.clone(),
+                // Missing: so is everything beneath it, kept as written.
+                Some(None) => return self.missing_below(&normal, done),
+                None => done = normal[..done].rfind('/').unwrap_or(0),
+            }
+        };
+        while done < normal.len() {
+            let end = normal[done + 1..]
+                .find('/')
+                .map_or(normal.len(), |i| done + 1 + i);
+            let candidate = format!("{real}{}", &normal[done..end]);
+            let resolved = match std::fs::symlink_metadata(&candidate) {
+                Err(_) => None,
+                Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&candidate)
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned()),
+                Ok(_) => Some(candidate),
             };
+            self.seen
+                .insert(normal[..end].to_string(), resolved.clone());
             match resolved {
                 Some(r) => real = r,
-                None => {
-                    // Missing from here on: keep the rest as written.
-                    real.push('/');
-                    real.push_str(name);
-                    for rest in parts.by_ref() {
-                        real.push('/');
-                        real.push_str(rest);
-                    }
-                    break;
-                }
+                None => return self.missing_below(&normal, end),
             }
+            done = end;
         }
         if real.is_empty() { "/".into() } else { real }
+    }
+
+    /// `normal` whose prefix up to `missing_end` does not exist: the resolved parent of that
+    /// prefix, then the rest as written.
+    fn missing_below(&mut self, normal: &str, missing_end: usize) -> String {
+        let parent_end = normal[..missing_end].rfind('/').unwrap_or(0);
+        let parent = if parent_end == 0 {
+            String::new()
+        } else {
+            self.canonical(&normal[..parent_end])
+        };
+        let parent = if parent == "/" { String::new() } else { parent };
+        format!("{parent}{}", &normal[parent_end..])
     }
 }
 
@@ -469,6 +485,11 @@ mod tests {
             format!("{r}/real/sub/missing/x")
         );
         assert_eq!(c.canonical(&format!("{r}/link")), format!("{r}/real"));
+        // Again, now from the cache, and below the cached missing entry.
+        assert_eq!(
+            c.canonical(&format!("{r}//link/sub/missing/y/")),
+            format!("{r}/real/sub/missing/y")
+        );
         assert_eq!(c.canonical("/"), "/");
     }
 

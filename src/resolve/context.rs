@@ -41,6 +41,7 @@ impl Context {
             .or_else(|| entry().map(|u| u.dir.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "/".into());
         let user = get("USER")
+            .or_else(|| get("LOGNAME"))
             .map(str::to_string)
             .or_else(|| entry().map(|u| u.name.clone()))
             .unwrap_or_else(|| uid.to_string());

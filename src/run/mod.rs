@@ -43,8 +43,26 @@ pub struct Launch {
     /// One Landlock layer each, enforced in order.
     pub rulesets: Vec<PreparedRuleset>,
     pub terminal: TerminalMode,
+    /// The supervised layer, when the profile has one (`ask` rules): then llrun stays outside
+    /// the sandbox to answer the program's trapped calls.
+    pub supervision: Option<Supervision>,
     /// The terminal prompt's event-loop side; shown only when the program gets a pty.
     pub prompt: Option<crate::prompt::tty::Console>,
+}
+
+/// What the supervisor needs to start once the program's listener is in hand.
+pub struct Supervision {
+    pub policy: crate::supervise::policy::Policy,
+    pub prompter: Box<dyn crate::prompt::Prompter>,
+    pub answers: std::sync::mpsc::Receiver<crate::prompt::Answer>,
+    pub log: crate::supervise::log::Log,
+    pub options: crate::supervise::Options,
+}
+
+impl std::fmt::Debug for Supervision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervision").finish_non_exhaustive()
+    }
 }
 
 /// llrun's own failures while running the program (llrun exits with 125).
@@ -62,6 +80,10 @@ pub enum RunError {
     Spawn(std::io::Error),
     #[error("lost track of the program: {0}")]
     Wait(Errno),
+    #[error(
+        "cannot supervise the program: {0}\n  = hint: a profile without `ask` rules runs without a supervisor"
+    )]
+    Supervise(String),
 }
 
 /// Runs the program and returns the exit code llrun should exit with. If the program was killed
@@ -72,7 +94,7 @@ pub enum RunError {
 /// sandbox itself and becomes the program: its status and signals are then the program's own
 /// with no forwarding at all, and start-up saves a `fork` and a `wait`.
 pub fn run(launch: Launch) -> Result<i32, RunError> {
-    if !launch.terminal.wants_pty() {
+    if launch.supervision.is_none() && !launch.terminal.wants_pty() {
         return Ok(become_program(&launch).finish());
     }
     Ok(execute(launch)?.finish())
@@ -105,15 +127,27 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
         console.attach();
     }
     let signals = signals::Signals::block().map_err(RunError::Signals)?;
-    let filter = Filter::deny_terminal_injection();
+    let supervision = launch.supervision.take();
+    let filter = if supervision.is_some() {
+        Filter::supervised()
+    } else {
+        Filter::deny_terminal_injection()
+    };
     let confinement = Confinement {
         rulesets: &launch.rulesets,
         filter: &filter,
         terminal: pty.as_ref().map(|p| p.slave.as_fd()),
         sigmask: signals.original_mask(),
     };
-    let child = match spawn(command(&launch, &path), &confinement) {
+    let started = match supervision {
+        None => spawn(command(&launch, &path), &confinement),
+        Some(s) => supervised(command(&launch, &path), &confinement, s),
+    };
+    let child = match started {
         Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::Other && e.raw_os_error().is_none() => {
+            return Err(RunError::Supervise(e.to_string()));
+        }
         Err(e) if outcome::is_spawn_failure(&e) => return Err(RunError::Spawn(e)),
         Err(e) => return Ok(outcome::exec_failed(&path, &e)),
     };
@@ -150,6 +184,40 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
         console: launch.prompt,
     }
     .wait()
+}
+
+/// Starts the program under the supervised filter and its supervisor on the listener.
+fn supervised(
+    command: Command,
+    confinement: &Confinement<'_>,
+    s: Supervision,
+) -> std::io::Result<std::process::Child> {
+    use llrun_kernel::spawn::{SuperviseError, spawn_supervised};
+    let other = |e: String| std::io::Error::other(e);
+    let started = match spawn_supervised(command, confinement) {
+        Ok(started) => started,
+        Err(SuperviseError::Spawn(e)) => return Err(e),
+        Err(SuperviseError::Handoff { mut child, source }) => {
+            let _ = child.wait();
+            return Err(other(source.to_string()));
+        }
+    };
+    // Faster wake-ups where the kernel has them (6.6); the ordinary ones otherwise.
+    let _ = started.listener.set_sync_wakeup();
+    let mut child = started.child;
+    if let Err(e) = crate::supervise::Supervisor::start(
+        started.listener,
+        s.policy,
+        s.prompter,
+        s.answers,
+        s.log,
+        s.options,
+    ) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(other(e.to_string()));
+    }
+    Ok(child)
 }
 
 /// The program's path, or the outcome (127, 126, reported) when it has none.

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: run the real `llrun` binary on real programs.
 #![allow(dead_code)]
 
+pub mod client;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -1,13 +1,16 @@
 //! Seccomp filters: built in the parent, installed between `fork` and `exec`.
 //!
-//! Today there is one filter, [`Filter::deny_terminal_injection`]. The supervisor's
-//! user-notification filter will be built from the same pieces ([`bpf::Builder`],
-//! [`native_arch_prologue`]) and installed with [`FilterFlags::NEW_LISTENER`], which makes
-//! [`Filter::install`] return the listener descriptor.
+//! Two filters, built from the same pieces ([`bpf::Builder`], [`native_arch_prologue`],
+//! [`refuse_terminal_injection`]): [`Filter::deny_terminal_injection`] for a program that runs
+//! without a supervisor, and [`Filter::supervised`], which also hands the [`Trapped`] calls to a
+//! user-notification listener (see [`crate::notify`]).
 
 pub mod bpf;
+mod trapped;
 
-use bpf::{Action, Builder, Field, Target};
+pub use trapped::{PathArg, Trapped};
+
+use bpf::{Action, Builder, Field, Label, Target};
 use nix::errno::Errno;
 use std::os::fd::{FromRawFd, OwnedFd};
 
@@ -46,6 +49,20 @@ bitflags::bitflags! {
     }
 }
 
+/// io_uring runs its operations in kernel workers that seccomp never sees, so a program could
+/// open or change files without a trapped call and bypass a supervisor's exact decisions (a
+/// `deny` carved out of an `allow`). Refused with `ENOSYS`, as a kernel built without io_uring
+/// would answer, so that programs (libuv, liburing users) take their ordinary fallback.
+const IO_URING: [i64; 3] = [
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
+];
+
+/// `open_by_handle_at` opens a file with no path to decide on (and its handles come from
+/// `name_to_handle_at`). Refused with `EPERM`, as without `CAP_DAC_READ_SEARCH`.
+const BY_HANDLE: [i64; 2] = [libc::SYS_open_by_handle_at, libc::SYS_name_to_handle_at];
+
 /// A seccomp filter program plus the flags it is installed with.
 #[derive(Debug, Clone)]
 pub struct Filter {
@@ -66,12 +83,7 @@ impl Filter {
         let mut b = Builder::new();
         let (allow, eperm) = (b.label(), b.label());
         native_arch_prologue(&mut b); //       the accumulator now holds the syscall number
-        b.jump_eq(libc::SYS_ioctl as u32, Target::Next, allow);
-        // The kernel truncates the command to `unsigned int`, so high bits must not matter:
-        // compare the low word of argument 1 only.
-        b.load(Field::ArgLow(1));
-        b.jump_eq(TIOCSTI, eperm, Target::Next);
-        b.jump_eq(TIOCLINUX, eperm, Target::Next);
+        refuse_terminal_injection(&mut b, allow, eperm);
         b.bind(allow);
         b.ret(Action::Allow);
         b.bind(eperm);
@@ -80,16 +92,75 @@ impl Filter {
         Filter::new(program, FilterFlags::empty())
     }
 
+    /// The filter of a supervised program: every [`Trapped`] call waits for the listener's
+    /// answer, the calls that would bypass the trap are refused ([`IO_URING`], [`BY_HANDLE`]),
+    /// terminal injection is refused as in [`Filter::deny_terminal_injection`], and everything
+    /// else is allowed.
+    ///
+    /// Installed with [`FilterFlags::NEW_LISTENER`] and [`FilterFlags::WAIT_KILLABLE_RECV`]; the
+    /// latter is dropped by [`Filter::install`] on kernels before 5.19, which do not know it.
+    /// Every untrapped call the filter allows is decided by its number alone, so the kernel's
+    /// seccomp action cache (5.11) answers those without running the program.
+    pub fn supervised() -> Filter {
+        let mut b = Builder::new();
+        let (allow, eperm, enosys, notify) = (b.label(), b.label(), b.label(), b.label());
+        native_arch_prologue(&mut b);
+        for nr in Trapped::all().filter_map(Trapped::nr) {
+            b.jump_eq(nr as u32, notify, Target::Next);
+        }
+        for nr in IO_URING {
+            b.jump_eq(nr as u32, enosys, Target::Next);
+        }
+        for nr in BY_HANDLE {
+            b.jump_eq(nr as u32, eperm, Target::Next);
+        }
+        refuse_terminal_injection(&mut b, allow, eperm);
+        b.bind(allow);
+        b.ret(Action::Allow);
+        b.bind(eperm);
+        b.ret(Action::Errno(libc::EPERM));
+        b.bind(enosys);
+        b.ret(Action::Errno(libc::ENOSYS));
+        b.bind(notify);
+        b.ret(Action::UserNotif);
+        let program = b.build().expect("the supervised filter is well formed");
+        let flags = FilterFlags::NEW_LISTENER | FilterFlags::WAIT_KILLABLE_RECV;
+        Filter::new(program, flags)
+    }
+
     pub fn program(&self) -> &bpf::Program {
         &self.program
+    }
+
+    pub fn flags(&self) -> FilterFlags {
+        self.flags
+    }
+
+    /// Whether installing this filter creates a listener, which a supervisor must receive.
+    pub fn has_listener(&self) -> bool {
+        self.flags.contains(FilterFlags::NEW_LISTENER)
     }
 
     /// Installs the filter on the calling thread (`seccomp(SECCOMP_SET_MODE_FILTER)`). Returns
     /// the listener when installed with [`FilterFlags::NEW_LISTENER`].
     ///
+    /// [`FilterFlags::WAIT_KILLABLE_RECV`] is optional: a kernel that refuses the flags with
+    /// `EINVAL` (before 5.19) gets the filter without it.
+    ///
     /// Async-signal-safe (no allocation), so it may run between `fork` and `exec`. Requires
-    /// `no_new_privs` ([`set_no_new_privs`]) unless the caller has `CAP_SYS_ADMIN`.
+    /// `no_new_privs` ([`set_no_new_privs`]) unless the caller has `CAP_SYS_ADMIN`. Fails with
+    /// `EBUSY` for a listener when a filter the caller already runs under has one (the kernel
+    /// allows one listener along a chain of filters): a supervised program cannot supervise.
     pub fn install(&self) -> Result<Option<OwnedFd>, Errno> {
+        match self.install_with(self.flags) {
+            Err(Errno::EINVAL) if self.flags.contains(FilterFlags::WAIT_KILLABLE_RECV) => {
+                self.install_with(self.flags - FilterFlags::WAIT_KILLABLE_RECV)
+            }
+            result => result,
+        }
+    }
+
+    pub(crate) fn install_with(&self, flags: FilterFlags) -> Result<Option<OwnedFd>, Errno> {
         let insns = self.program.instructions();
         let prog = libc::sock_fprog {
             len: insns.len() as libc::c_ushort,
@@ -101,12 +172,12 @@ impl Filter {
             libc::syscall(
                 libc::SYS_seccomp,
                 libc::SECCOMP_SET_MODE_FILTER,
-                self.flags.bits() as libc::c_ulong,
+                flags.bits() as libc::c_ulong,
                 &prog as *const libc::sock_fprog,
             )
         };
         let r = Errno::result(r)?;
-        if self.flags.contains(FilterFlags::NEW_LISTENER) {
+        if flags.contains(FilterFlags::NEW_LISTENER) {
             // SAFETY: with NEW_LISTENER the kernel returns a new descriptor that nothing else owns.
             Ok(Some(unsafe { OwnedFd::from_raw_fd(r as libc::c_int) }))
         } else {
@@ -142,6 +213,18 @@ pub fn native_arch_prologue(b: &mut Builder) {
     }
 }
 
+/// Emits the terminal-injection check, with the syscall number in the accumulator: any call
+/// other than `ioctl` jumps to `allow`, `ioctl(fd, TIOCSTI | TIOCLINUX, …)` to `refuse`; any
+/// other `ioctl` falls through to the next instruction (with the accumulator overwritten).
+pub fn refuse_terminal_injection(b: &mut Builder, allow: Label, refuse: Label) {
+    b.jump_eq(libc::SYS_ioctl as u32, Target::Next, allow);
+    // The kernel truncates the command to `unsigned int`, so high bits must not matter:
+    // compare the low word of argument 1 only.
+    b.load(Field::ArgLow(1));
+    b.jump_eq(TIOCSTI, refuse, Target::Next);
+    b.jump_eq(TIOCLINUX, refuse, Target::Next);
+}
+
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: required for an unprivileged process to install a seccomp
 /// filter or a Landlock ruleset, and it keeps setuid programs from gaining privileges inside
 /// the sandbox. Async-signal-safe.
@@ -162,8 +245,18 @@ mod tests {
         }
     }
 
+    /// The terminal filter's verdict, which the supervised filter must share for every call
+    /// these tests make (none of them is trapped).
     fn verdict(data: libc::seccomp_data) -> u32 {
-        Filter::deny_terminal_injection().program().evaluate(&data)
+        let v = Filter::deny_terminal_injection().program().evaluate(&data);
+        assert_eq!(Filter::supervised().program().evaluate(&data), v);
+        v
+    }
+
+    fn supervised(nr: i64) -> u32 {
+        Filter::supervised()
+            .program()
+            .evaluate(&call(AUDIT_ARCH_NATIVE, nr, 0))
     }
 
     const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
@@ -228,5 +321,53 @@ mod tests {
             verdict(call(AUDIT_ARCH_NATIVE, nr, TIOCSTI.into())),
             libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32
         );
+    }
+
+    #[test]
+    fn every_trapped_call_goes_to_the_listener() {
+        for t in Trapped::all() {
+            let nr = t.nr().unwrap().into();
+            assert_eq!(supervised(nr), libc::SECCOMP_RET_USER_NOTIF, "{t}");
+            assert_eq!(verdict_terminal(nr), libc::SECCOMP_RET_ALLOW, "{t}");
+        }
+    }
+
+    #[test]
+    fn calls_that_bypass_the_trap_are_refused() {
+        for nr in IO_URING {
+            assert_eq!(
+                supervised(nr),
+                libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32
+            );
+        }
+        for nr in BY_HANDLE {
+            assert_eq!(supervised(nr), EPERM);
+        }
+    }
+
+    #[test]
+    fn untrapped_calls_are_allowed_under_supervision() {
+        for nr in [
+            libc::SYS_read,
+            libc::SYS_execve,
+            libc::SYS_fstat,
+            libc::SYS_socket,
+        ] {
+            assert_eq!(supervised(nr), libc::SECCOMP_RET_ALLOW, "{nr}");
+        }
+    }
+
+    #[test]
+    fn the_supervised_filter_asks_for_a_listener() {
+        let f = Filter::supervised();
+        assert!(f.has_listener());
+        assert!(f.flags().contains(FilterFlags::WAIT_KILLABLE_RECV));
+        assert!(!Filter::deny_terminal_injection().has_listener());
+    }
+
+    fn verdict_terminal(nr: i64) -> u32 {
+        Filter::deny_terminal_injection()
+            .program()
+            .evaluate(&call(AUDIT_ARCH_NATIVE, nr, 0))
     }
 }

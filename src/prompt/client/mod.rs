@@ -81,7 +81,7 @@ impl Connection {
     }
 
     fn read_hello(&mut self) -> Result<Server, ClientError> {
-        match self.next_message()? {
+        match self.receive()? {
             Some(ServerMessage::Hello {
                 protocol,
                 server,
@@ -105,7 +105,7 @@ impl Connection {
     }
 
     /// The next message, waiting for it; `None` once llrun closed the connection.
-    pub fn next_message(&mut self) -> Result<Option<ServerMessage>, ClientError> {
+    pub fn receive(&mut self) -> Result<Option<ServerMessage>, ClientError> {
         loop {
             if let Some(message) = self.ready.pop_front() {
                 return Ok(Some(message));

@@ -20,7 +20,7 @@ pub fn run(conn: &mut Connection, policy: Policy, count: Option<usize>) -> Resul
     let mut answered = 0;
     let mut out = std::io::stdout().lock();
     while count.is_none_or(|c| answered < c) {
-        let Some(message) = conn.next_message()? else {
+        let Some(message) = conn.receive()? else {
             return Ok(());
         };
         match message {
@@ -50,7 +50,7 @@ pub fn run(conn: &mut Connection, policy: Policy, count: Option<usize>) -> Resul
 /// `llrun prompt --status`: one status line.
 pub fn status(conn: &mut Connection) -> Result<String, ClientError> {
     conn.send(&ClientMessage::Status)?;
-    while let Some(message) = conn.next_message()? {
+    while let Some(message) = conn.receive()? {
         if let ServerMessage::Status {
             program,
             pid,

@@ -1,0 +1,386 @@
+//! Calls held for a person: one prompt per distinct subject, however many calls wait on it,
+//! with bounded memory, time-outs, and release when the caller dies.
+
+use super::plan::{Once, Subject};
+use super::policy::{self, Policy};
+use super::{Shared, answer, dispatch, op::Operation};
+use crate::policy::pattern::Pattern;
+use crate::prompt::{self, Ask, Choice, Decision, Resolution, Scope, Target};
+use crate::source::Span;
+use llrun_kernel::notify::{Notification, Response};
+use nix::errno::Errno;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// At most this many distinct asks wait at once (AppArmor prompting caps at 1,000 per user).
+pub const MAX_ASKS: usize = 256;
+/// At most this many calls wait in all; past either cap, new asks are refused and logged.
+pub const MAX_HELD: usize = 1024;
+/// How often held calls are checked for callers that died.
+const TICK: Duration = Duration::from_millis(200);
+
+/// One distinct ask and the calls waiting on it.
+struct Held {
+    subject: Subject,
+    ask: Ask,
+    deadline: Option<Instant>,
+    calls: Vec<(Notification, Operation)>,
+}
+
+/// The table of held calls.
+#[derive(Default)]
+pub struct Pending {
+    asks: HashMap<u64, Held>,
+    by_subject: HashMap<Subject, u64>,
+    held: usize,
+    next_id: u64,
+}
+
+impl Pending {
+    fn remove(&mut self, id: u64) -> Option<Held> {
+        let held = self.asks.remove(&id)?;
+        self.by_subject.remove(&held.subject);
+        self.held -= held.calls.len();
+        Some(held)
+    }
+
+    /// How many distinct asks are waiting.
+    pub fn len(&self) -> usize {
+        self.asks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.asks.is_empty()
+    }
+}
+
+/// Holds call `n` until `subject` is decided; shows a new subject to the prompter.
+pub fn hold(shared: &Arc<Shared>, n: Notification, op: Operation, subject: Subject, rule: Span) {
+    let ask = {
+        let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if p.held >= MAX_HELD {
+            drop(p);
+            return refuse(shared, &n, &op, "flood");
+        }
+        if let Some(id) = p.by_subject.get(&subject).copied()
+            && let Some(held) = p.asks.get_mut(&id)
+        {
+            held.calls.push((n, op));
+            p.held += 1;
+            return;
+        }
+        if p.asks.len() >= MAX_ASKS {
+            drop(p);
+            return refuse(shared, &n, &op, "flood");
+        }
+        p.next_id += 1;
+        let id = p.next_id;
+        let ask = build_ask(shared, id, &n, &subject, rule);
+        p.by_subject.insert(subject.clone(), id);
+        p.held += 1;
+        p.asks.insert(
+            id,
+            Held {
+                subject,
+                ask: ask.clone(),
+                deadline: shared.options.ask_timeout.map(|t| Instant::now() + t),
+                calls: vec![(n, op)],
+            },
+        );
+        ask
+    };
+    if !shared.prompter.show(&ask) {
+        let held = shared
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(ask.id);
+        for (n, op) in held.into_iter().flat_map(|h| h.calls) {
+            refuse(shared, &n, &op, "no prompt helper");
+        }
+    }
+}
+
+/// Denies a call that could not be asked about, and logs why.
+fn refuse(shared: &Shared, n: &Notification, op: &Operation, why: &str) {
+    shared
+        .log
+        .decision(n, op, "deny", why, None, &shared.policy);
+    answer(shared, n, Response::Errno(Errno::EACCES));
+}
+
+fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule: Span) -> Ask {
+    let exe = std::fs::read_link(format!("/proc/{}/exe", n.pid))
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (access, target, choices) = match subject {
+        Subject::Path { rights, path } => {
+            let access = super::remember::words(*rights)
+                .split(',')
+                .map(str::to_string)
+                .collect();
+            (access, Target::Path { path: path.clone() }, choices(path))
+        }
+        Subject::Port { access, port } => {
+            let word = if *access == llrun_kernel::NetAccess::BIND_TCP {
+                "bind"
+            } else {
+                "connect"
+            };
+            let host = match n.syscall {
+                Some(_) => Operation::read(n)
+                    .ok()
+                    .and_then(|op| match op {
+                        Operation::Connect { addr, .. } | Operation::Bind { addr, .. } => {
+                            super::op::socket_addr(&addr).map(|a| a.ip().to_string())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            let target = Target::Net { host, port: *port };
+            (vec![word.to_string()], target, Vec::new())
+        }
+    };
+    let rule = shared
+        .policy
+        .read()
+        .map(|p| p.sources.file_line(rule))
+        .unwrap_or_default();
+    Ask {
+        id,
+        pid: n.pid.as_raw(),
+        exe,
+        access,
+        target,
+        rule,
+        profile: shared.options.profile.clone(),
+        choices,
+        timeout_ms: shared.options.ask_timeout.map(|t| t.as_millis() as u64),
+    }
+}
+
+/// The widenings offered for a path, narrowest first.
+fn choices(path: &str) -> Vec<Choice> {
+    let mut out = vec![Choice {
+        label: "this file".into(),
+        pattern: path.to_string(),
+    }];
+    if let Some((parent, _)) = path.rsplit_once('/')
+        && !parent.is_empty()
+    {
+        out.push(Choice {
+            label: "its folder".into(),
+            pattern: parent.to_string(),
+        });
+        out.push(Choice {
+            label: "the folder's contents".into(),
+            pattern: format!("{parent}/*"),
+        });
+    }
+    out
+}
+
+/// The answerer thread: answers, time-outs and callers that died.
+pub fn answer_loop(shared: &Arc<Shared>, answers: &Receiver<prompt::Answer>) {
+    loop {
+        let wait = next_deadline(shared)
+            .map_or(TICK, |d| d.saturating_duration_since(Instant::now()))
+            .min(TICK);
+        match answers.recv_timeout(wait) {
+            Ok(a) => apply(shared, a),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+        }
+        expire(shared);
+        reap(shared);
+    }
+}
+
+fn next_deadline(shared: &Shared) -> Option<Instant> {
+    let p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+    p.asks.values().filter_map(|h| h.deadline).min()
+}
+
+/// Applies one answer to the calls it was given for.
+fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
+    let held = {
+        let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = p.asks.get(&a.id)
+            && let Err(e) = a.check(&h.ask)
+        {
+            drop(p);
+            shared
+                .prompter
+                .notice(&format!("answer to ask {} refused: {e}", a.id));
+            return;
+        }
+        p.remove(a.id)
+    };
+    // An unknown or stale id (answered, timed out, or its caller died): nothing to do.
+    let Some(held) = held else { return };
+    let allow = a.decision == Decision::Allow;
+    match &held.subject {
+        Subject::Path { rights, path } => {
+            let text = a.pattern.clone().unwrap_or_else(|| path.clone());
+            let Ok(pattern) = Pattern::parse(&text) else {
+                return deny_all(shared, held, "refused");
+            };
+            let answer = policy::Answer {
+                allow,
+                access: *rights,
+                pattern,
+            };
+            if a.scope == Scope::Once {
+                release(shared, held.calls, Once::Fs(&answer));
+            } else {
+                write(shared).remember(answer);
+                if a.scope == Scope::Always
+                    && let Some(o) = &shared.options.remember
+                {
+                    let text = outranking(&shared.policy, *rights, path, text);
+                    o.append(allow, *rights, &text, &held.ask, &shared.log);
+                }
+                release(shared, held.calls, Once::None);
+            }
+        }
+        Subject::Port { access, port } => {
+            let answer = policy::PortAnswer {
+                allow,
+                access: *access,
+                port: *port,
+            };
+            if a.scope == Scope::Once {
+                release(shared, held.calls, Once::Port(&answer));
+            } else {
+                write(shared).remember_port(answer);
+                release(shared, held.calls, Once::None);
+            }
+        }
+    }
+    let scope = a.scope;
+    shared.prompter.resolved(a.id, &Resolution::Answered(a));
+    if scope != Scope::Once {
+        recheck(shared);
+    }
+}
+
+/// The pattern to remember for an "always" answer: `text`, unless the deciding `ask` rule has
+/// the very same pattern. Then the remembered rule would tie with it, and an ask wins a tie
+/// with an allow, so the next run would ask again; the folder's contents (`text/*`) are one
+/// component more specific and cover the same files.
+fn outranking(
+    policy: &std::sync::RwLock<Policy>,
+    rights: llrun_kernel::FsAccess,
+    path: &str,
+    text: String,
+) -> String {
+    let policy = policy.read().unwrap_or_else(|e| e.into_inner());
+    let asked_by = policy.layers.iter().find_map(|l| {
+        rights
+            .iter()
+            .map(|r| l.layer.decide(r, path))
+            .find(|d| d.kind == crate::parse::ast::RuleKind::Ask)
+            .and_then(|d| d.rule)
+    });
+    match asked_by {
+        Some(rule) if rule.pattern.text() == text => format!("{}/*", text.trim_end_matches('/')),
+        _ => text,
+    }
+}
+
+fn write(shared: &Shared) -> std::sync::RwLockWriteGuard<'_, Policy> {
+    shared.policy.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Plans held calls again (now that the policy has an answer).
+fn release(shared: &Arc<Shared>, calls: Vec<(Notification, Operation)>, once: Once<'_>) {
+    for (n, op) in calls {
+        dispatch(shared, n, op, once);
+    }
+}
+
+fn deny_all(shared: &Shared, held: Held, why: &str) {
+    for (n, op) in &held.calls {
+        refuse(shared, n, op, why);
+    }
+}
+
+/// Releases every held ask the policy now decides without a person (a remembered answer, or
+/// later a profile edit).
+pub fn recheck(shared: &Arc<Shared>) {
+    let decided: Vec<Held> = {
+        let policy = shared.policy.read().unwrap_or_else(|e| e.into_inner());
+        let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let ids: Vec<u64> = p
+            .asks
+            .iter()
+            .filter(|(_, h)| !still_asks(&policy, &h.subject))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.into_iter().filter_map(|id| p.remove(id)).collect()
+    };
+    for held in decided {
+        shared.prompter.resolved(held.ask.id, &Resolution::Edited);
+        release(shared, held.calls, Once::None);
+    }
+}
+
+fn still_asks(policy: &Policy, subject: &Subject) -> bool {
+    use policy::Verdict;
+    match subject {
+        Subject::Path { rights, path } => {
+            matches!(policy.decide(*rights, path, path, None), Verdict::Ask(_))
+        }
+        Subject::Port { access, port } => {
+            matches!(policy.decide_port(*access, *port, None), Verdict::Ask(_))
+        }
+    }
+}
+
+/// Denies asks whose time is up.
+fn expire(shared: &Shared) {
+    let now = Instant::now();
+    let expired: Vec<Held> = {
+        let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let ids: Vec<u64> = p
+            .asks
+            .iter()
+            .filter(|(_, h)| h.deadline.is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.into_iter().filter_map(|id| p.remove(id)).collect()
+    };
+    for held in expired {
+        shared.prompter.resolved(held.ask.id, &Resolution::TimedOut);
+        deny_all(shared, held, "timeout");
+    }
+}
+
+/// Forgets calls whose thread died or was interrupted, and asks left with none.
+fn reap(shared: &Shared) {
+    let gone: Vec<u64> = {
+        let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut dropped = 0;
+        let mut empty = Vec::new();
+        for (id, held) in p.asks.iter_mut() {
+            let before = held.calls.len();
+            held.calls.retain(|(n, _)| shared.listener.id_valid(n.id));
+            dropped += before - held.calls.len();
+            if held.calls.is_empty() {
+                empty.push(*id);
+            }
+        }
+        p.held -= dropped;
+        for id in &empty {
+            p.remove(*id);
+        }
+        empty
+    };
+    for id in gone {
+        shared.prompter.resolved(id, &Resolution::Exited);
+    }
+}

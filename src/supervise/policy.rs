@@ -1,0 +1,286 @@
+//! The supervised layer's decisions: the profile's verdict for one (rights, path) across every
+//! layer, what the static Landlock layers already grant, and the answers given during the run.
+//!
+//! Modelled on Landlock's coming "mutable domains": an answer adds a rule to a layer llrun owns
+//! ([`Answers`]) instead of letting single events through, so that a kernel backend can take
+//! the same rules later.
+
+use crate::compile::CompiledLayer;
+use crate::parse::ast::RuleKind;
+use crate::policy::pattern::Pattern;
+use crate::policy::{Layer, NetRule};
+use crate::source::{SourceMap, Span};
+use llrun_kernel::{FsAccess, NetAccess};
+use std::collections::HashMap;
+
+/// What the supervisor does with one trapped access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The static Landlock layers grant it: let the kernel run the call (Landlock re-checks).
+    Continue,
+    /// The profile allows it but Landlock does not (a carve, or an earlier answer): llrun
+    /// performs the call itself.
+    Perform(Why),
+    /// An `ask` rule decides: ask a person (the rule is the deciding `ask`).
+    Ask(Span),
+    /// Refused (the deciding rule, if any).
+    Deny(Option<Span>),
+}
+
+/// Why llrun performs a call the static layers would refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// The profile allows it; carving made the static rule narrower.
+    Exactness,
+    /// An answer given earlier in this run (or remembered).
+    Answered,
+}
+
+/// An answer kept for the rest of the run: a rule of llrun's own supervised layer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub allow: bool,
+    pub access: FsAccess,
+    pub pattern: Pattern,
+}
+
+/// Answers for TCP ports, kept for the rest of the run.
+#[derive(Debug, Clone, Copy)]
+pub struct PortAnswer {
+    pub allow: bool,
+    pub access: NetAccess,
+    pub port: u16,
+}
+
+/// What the static Landlock layer of one profile layer grants, by canonical path.
+#[derive(Debug, Default)]
+struct StaticGrants {
+    by_path: HashMap<String, FsAccess>,
+    ports: Vec<(NetAccess, u16)>,
+    /// Rights the layer does not handle are not restricted by it at all.
+    handled_fs: FsAccess,
+    handled_net: NetAccess,
+}
+
+impl StaticGrants {
+    fn of(compiled: &CompiledLayer) -> StaticGrants {
+        let mut by_path: HashMap<String, FsAccess> = HashMap::new();
+        for rule in &compiled.plan.path_rules {
+            *by_path
+                .entry(rule.path.to_string_lossy().into_owned())
+                .or_default() |= rule.access;
+        }
+        StaticGrants {
+            by_path,
+            ports: compiled
+                .plan
+                .port_rules
+                .iter()
+                .map(|r| (r.access, r.port))
+                .collect(),
+            handled_fs: compiled.plan.handled_fs,
+            handled_net: compiled.plan.handled_net,
+        }
+    }
+
+    /// Whether Landlock grants all of `rights` on `path`: the union of the rules on the path
+    /// and its ancestors, as Landlock adds them up along the inode's ancestry.
+    fn grants(&self, rights: FsAccess, path: &str) -> bool {
+        let mut have = !self.handled_fs;
+        let mut end = path.len();
+        loop {
+            let prefix = if end == 0 { "/" } else { &path[..end] };
+            if let Some(a) = self.by_path.get(prefix) {
+                have |= *a;
+                if have.contains(rights) {
+                    return true;
+                }
+            }
+            if end == 0 {
+                return false;
+            }
+            end = path[..end].rfind('/').unwrap_or(0);
+        }
+    }
+
+    fn grants_port(&self, access: NetAccess, port: u16) -> bool {
+        !self.handled_net.contains(access) || self.ports.contains(&(access, port))
+    }
+}
+
+/// One profile layer as the supervisor sees it.
+#[derive(Debug)]
+pub struct SupervisedLayer {
+    pub layer: Layer,
+    statics: StaticGrants,
+}
+
+impl SupervisedLayer {
+    pub fn new(layer: Layer, compiled: &CompiledLayer) -> SupervisedLayer {
+        SupervisedLayer {
+            statics: StaticGrants::of(compiled),
+            layer,
+        }
+    }
+}
+
+/// The live policy: every layer, plus the answers given in this run.
+#[derive(Debug)]
+pub struct Policy {
+    pub layers: Vec<SupervisedLayer>,
+    pub sources: SourceMap,
+    answers: Vec<Answer>,
+    port_answers: Vec<PortAnswer>,
+}
+
+impl Policy {
+    pub fn new(layers: Vec<SupervisedLayer>, sources: SourceMap) -> Policy {
+        Policy {
+            layers,
+            sources,
+            answers: Vec::new(),
+            port_answers: Vec::new(),
+        }
+    }
+
+    /// The verdict for `rights` (each one decided on its own) on a canonical absolute `path`,
+    /// with `once` (a single-event answer) counted as if it were remembered. Answers are
+    /// matched against `target`: the entry a creation or removal is about, where `path` is its
+    /// directory (as Landlock decides), so that an answer can be exact about one new file.
+    pub fn decide(
+        &self,
+        rights: FsAccess,
+        path: &str,
+        target: &str,
+        once: Option<&Answer>,
+    ) -> Verdict {
+        let mut ask = None;
+        for layer in &self.layers {
+            for right in rights.iter() {
+                let d = layer.layer.decide(right, path);
+                match d.kind {
+                    RuleKind::Deny => return Verdict::Deny(d.rule.map(|r| r.span)),
+                    RuleKind::Ask => ask = ask.or(d.rule.map(|r| r.span)),
+                    RuleKind::Allow => {}
+                }
+            }
+        }
+        if self.layers.iter().all(|l| l.statics.grants(rights, path)) {
+            return Verdict::Continue;
+        }
+        match ask {
+            None => Verdict::Perform(Why::Exactness),
+            Some(rule) => match self.answered(rights, target, once) {
+                Some(true) => Verdict::Perform(Why::Answered),
+                Some(false) => Verdict::Deny(Some(rule)),
+                None => Verdict::Ask(rule),
+            },
+        }
+    }
+
+    /// The most specific answer that covers every right (a deny answer wins a tie).
+    fn answered(&self, rights: FsAccess, path: &str, once: Option<&Answer>) -> Option<bool> {
+        let mut verdict: Option<bool> = None;
+        for right in rights.iter() {
+            let best = self
+                .answers
+                .iter()
+                .chain(once)
+                .filter(|a| a.access.contains(right) && a.pattern.covers(path))
+                .max_by_key(|a| (a.pattern.specificity(), !a.allow))?;
+            if !best.allow {
+                return Some(false);
+            }
+            verdict = Some(true);
+        }
+        verdict
+    }
+
+    /// The rights among `rights` the policy lets the program have on `path` (statically or
+    /// through llrun): a rename or link must not move a file to where it gains any.
+    pub fn allowed(&self, rights: FsAccess, path: &str) -> FsAccess {
+        rights
+            .iter()
+            .filter(|r| {
+                matches!(
+                    self.decide(*r, path, path, None),
+                    Verdict::Continue | Verdict::Perform(_)
+                )
+            })
+            .fold(FsAccess::empty(), |a, r| a | r)
+    }
+
+    /// The verdict for a TCP port, with `once` (a single-event answer) counted.
+    pub fn decide_port(&self, access: NetAccess, port: u16, once: Option<&PortAnswer>) -> Verdict {
+        let mut ask = None;
+        for layer in &self.layers {
+            let (kind, rule) = layer.layer.decide_port(access, port);
+            let span = rule.map(|r: &NetRule| r.span);
+            match kind {
+                RuleKind::Deny => return Verdict::Deny(span),
+                RuleKind::Ask => ask = ask.or(span),
+                RuleKind::Allow => {}
+            }
+        }
+        if self
+            .layers
+            .iter()
+            .all(|l| l.statics.grants_port(access, port))
+        {
+            return Verdict::Continue;
+        }
+        let Some(rule) = ask else {
+            return Verdict::Perform(Why::Exactness);
+        };
+        let answer = once
+            .into_iter()
+            .chain(self.port_answers.iter().rev())
+            .find(|a| a.access.contains(access) && a.port == port);
+        match answer {
+            Some(a) if a.allow => Verdict::Perform(Why::Answered),
+            Some(_) => Verdict::Deny(Some(rule)),
+            None => Verdict::Ask(rule),
+        }
+    }
+
+    /// Replaces the profile layers (a live edit), keeping the answers given so far except those
+    /// a new `deny` now covers: an edit that denies takes back what an answer granted.
+    pub fn replace_layers(&mut self, layers: Vec<SupervisedLayer>, sources: SourceMap) {
+        self.layers = layers;
+        self.sources = sources;
+        let layers = &self.layers;
+        self.answers.retain(|a| {
+            !a.allow
+                || !a.access.iter().any(|r| {
+                    layers.iter().any(|l| {
+                        l.layer.decide(r, a.pattern.text()).kind == RuleKind::Deny
+                            && l.layer.decide(r, a.pattern.text()).rule.is_some()
+                    })
+                })
+        });
+        self.port_answers.retain(|a| {
+            !a.allow
+                || !layers.iter().any(|l| {
+                    matches!(
+                        l.layer.decide_port(a.access, a.port),
+                        (RuleKind::Deny, Some(_))
+                    )
+                })
+        });
+    }
+
+    /// Keeps an answer for the rest of the run.
+    pub fn remember(&mut self, answer: Answer) {
+        self.answers.push(answer);
+    }
+
+    pub fn remember_port(&mut self, answer: PortAnswer) {
+        self.port_answers.push(answer);
+    }
+
+    /// Whether the run needs a supervisor at all: some layer asks, or carving lost precision
+    /// that the supervisor can recover.
+    pub fn needs_supervisor(compiled: &[CompiledLayer]) -> bool {
+        compiled.iter().any(|c| c.has_asks)
+    }
+}

@@ -1,0 +1,102 @@
+//! A scripted prompt-socket client for the `ask` tests: connects, says hello, hands every
+//! server message to a script that may answer, and records everything it saw.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What the script can do with a message: write lines back, or stop.
+pub struct Reply<'a> {
+    writer: &'a mut UnixStream,
+    pub stop: bool,
+}
+
+impl Reply<'_> {
+    /// Sends one raw line (malformed input included).
+    pub fn raw(&mut self, line: &str) {
+        let _ = writeln!(self.writer, "{line}");
+    }
+
+    /// Answers ask `ask` with `answer` (`decision`, `scope`, optional `pattern`).
+    pub fn answer(&mut self, ask: &Value, answer: &Value) {
+        let mut a = answer.clone();
+        a["type"] = json!("answer");
+        a["id"] = ask["id"].clone();
+        self.raw(&a.to_string());
+    }
+}
+
+/// A client thread.
+pub struct Client {
+    thread: std::thread::JoinHandle<Vec<Value>>,
+}
+
+impl Client {
+    /// Connects to `socket` (waiting for it to appear), then creates `ready` so that the
+    /// program under test can make the call that asks.
+    pub fn start(
+        socket: PathBuf,
+        ready: PathBuf,
+        mut script: impl FnMut(&Value, &mut Reply<'_>) + Send + 'static,
+    ) -> Client {
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let stream = loop {
+                if let Ok(s) = UnixStream::connect(&socket) {
+                    break s;
+                }
+                assert!(Instant::now() < deadline, "no prompt socket at {socket:?}");
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            let mut writer = stream.try_clone().unwrap();
+            let mut lines = BufReader::new(stream).lines();
+            let hello: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+            assert_eq!(hello["type"], "hello");
+            let hi = json!({"type": "hello", "protocol": hello["protocol"], "client": "test"});
+            writeln!(writer, "{hi}").unwrap();
+            std::fs::write(&ready, "").unwrap();
+            let mut seen = Vec::new();
+            for line in lines.map_while(Result::ok) {
+                let m: Value = serde_json::from_str(&line).unwrap();
+                let mut reply = Reply {
+                    writer: &mut writer,
+                    stop: false,
+                };
+                script(&m, &mut reply);
+                let stop = reply.stop;
+                seen.push(m);
+                if stop {
+                    break;
+                }
+            }
+            seen
+        });
+        Client { thread }
+    }
+
+    /// A client that answers every ask with `answer` (or never, for `None`).
+    pub fn answering(socket: PathBuf, ready: PathBuf, answer: Option<Value>) -> Client {
+        Client::start(socket, ready, move |m, reply| {
+            if m["type"] == "ask"
+                && let Some(a) = &answer
+            {
+                reply.answer(m, a);
+            }
+        })
+    }
+
+    /// Every message seen, once llrun has closed the socket (or the script stopped).
+    pub fn messages(self) -> Vec<Value> {
+        self.thread.join().unwrap()
+    }
+
+    /// The asks seen.
+    pub fn asks(self) -> Vec<Value> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m["type"] == "ask")
+            .collect()
+    }
+}

@@ -1,0 +1,381 @@
+//! The supervisor under pressure: exactness, TCP asks, threads, FIFOs, floods, bad memory,
+//! programs that leave mid-ask, and clients that misbehave. Real programs, real kernel.
+
+mod common;
+
+use common::client::{Client, Reply};
+use common::{BASE, Sandbox, llrun};
+use serde_json::{Value, json};
+use std::io::Read;
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+fn out_text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `python3 -c SCRIPT` under `profile` with a prompt socket and `client`'s script; the
+/// program waits for the client (`READY` in the script is the path to wait for).
+fn python_asked(
+    s: &Sandbox,
+    profile: &Path,
+    extra: &[&str],
+    script: &str,
+    client: impl FnMut(&Value, &mut Reply<'_>) + Send + 'static,
+) -> (Output, Vec<Value>) {
+    let socket = s.path().join("prompt.sock");
+    let ready = s.path().join("ready");
+    let _ = std::fs::remove_file(&ready);
+    let client = Client::start(socket.clone(), ready.clone(), client);
+    let wait = format!(
+        "import os, time\nwhile not os.path.exists({:?}): time.sleep(0.02)\n{script}",
+        ready.display()
+    );
+    let out = llrun()
+        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
+        .args(extra)
+        .args([
+            "-p",
+            &profile.to_string_lossy(),
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            &wait,
+        ])
+        .output()
+        .unwrap();
+    (out, client.messages())
+}
+
+fn asks(messages: &[Value]) -> Vec<&Value> {
+    messages.iter().filter(|m| m["type"] == "ask").collect()
+}
+
+#[test]
+fn a_profile_without_asks_runs_with_no_supervisor_at_all() {
+    let s = Sandbox::new();
+    let profile = s.base_profile("");
+    // Without a supervisor llrun becomes the program: the same process.
+    let child = llrun()
+        .args([
+            "-q",
+            "-p",
+            &profile.to_string_lossy(),
+            "/bin/sh",
+            "-c",
+            "echo $$",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out_text(&out).0.trim(), pid.to_string());
+    // With an ask, llrun stays outside as the supervisor: the program is another process.
+    let asking = s.profile("asking.llp", &format!("{BASE}ask read @/nothing\n"));
+    let child = llrun()
+        .args([
+            "-q",
+            "--prompt",
+            "none",
+            "-p",
+            &asking.to_string_lossy(),
+            "/bin/sh",
+            "-c",
+            "echo $$",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(out_text(&out).0.trim(), pid.to_string());
+}
+
+#[test]
+fn the_supervisor_recovers_what_carving_narrowed() {
+    let s = Sandbox::new();
+    s.write("home/.ssh/id", "KEY\n");
+    s.write("home/notes", "notes\n");
+    let carve = "allow rw @/home\ndeny all @/home/.ssh\n";
+    let script = "echo new > @/home/new && cat @/home/new; cat @/home/.ssh/id";
+    let script = script.replace('@', &s.path().to_string_lossy());
+    // Landlock alone: creating an entry directly in the carved directory is narrowed away.
+    let plain = s.profile("plain.llp", &format!("{BASE}{carve}"));
+    let out = llrun()
+        .args([
+            "-q",
+            "-p",
+            &plain.to_string_lossy(),
+            "/bin/sh",
+            "-c",
+            &script,
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out_text(&out);
+    assert!(
+        !stdout.contains("new") && stderr.contains("Permission denied"),
+        "{stdout}{stderr}"
+    );
+    // With a supervisor (the profile asks elsewhere), llrun carries the creation out.
+    let _ = std::fs::remove_file(s.path().join("home/new"));
+    let supervised = s.profile("sup.llp", &format!("{BASE}{carve}ask read @/elsewhere\n"));
+    let out = llrun()
+        .args([
+            "-q",
+            "--prompt",
+            "none",
+            "-p",
+            &supervised.to_string_lossy(),
+            "/bin/sh",
+            "-c",
+            &script,
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "new\n", "{stderr}");
+    // The carved-out secret stays denied.
+    assert!(
+        stderr.contains("Permission denied") && !stdout.contains("KEY"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_asked_tcp_connect_is_connected_by_the_supervisor() {
+    let s = Sandbox::new();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let profile = s.profile("net.llp", &format!("{BASE}ask connect tcp {port}\n"));
+    let accept = std::thread::spawn(move || {
+        let (mut c, _) = server.accept().unwrap();
+        let mut got = String::new();
+        c.read_to_string(&mut got).unwrap();
+        got
+    });
+    let script = format!(
+        "import socket\nfor i in range(2):\n  try:\n    c = socket.create_connection(('127.0.0.1', {port}))\n    c.sendall(b'hi'); c.close(); print('connected')\n  except OSError as e:\n    print('refused', e.errno)\n"
+    );
+    let mut n = 0;
+    let (out, messages) = python_asked(&s, &profile, &[], &script, move |m, reply| {
+        if m["type"] == "ask" {
+            n += 1;
+            let decision = if n == 1 { "allow" } else { "deny" };
+            reply.answer(m, &json!({"decision": decision, "scope": "once"}));
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "connected\nrefused 13\n", "{stderr}");
+    assert_eq!(accept.join().unwrap(), "hi");
+    let asked = asks(&messages);
+    assert_eq!(asked[0]["target"]["port"], port);
+    assert_eq!(asked[0]["access"], json!(["connect"]));
+}
+
+#[test]
+fn a_held_ask_stalls_only_its_threads_and_identical_asks_share_one_prompt() {
+    let s = Sandbox::new();
+    s.write("secret/key", "K");
+    std::fs::create_dir_all(s.path().join("work")).unwrap();
+    let profile = s.profile(
+        "t.llp",
+        &format!("{BASE}allow rw @/work\nask read @/secret\n"),
+    );
+    let marker = s.path().join("work/other-done");
+    let script = format!(
+        "import threading\nres = []\ndef read():\n  res.append(open({key:?}).read())\ndef other():\n  for i in range(20):\n    open({work:?} + '/f%d' % i, 'w').write('x')\n  open({marker:?}, 'w').close()\nts = [threading.Thread(target=read), threading.Thread(target=read), threading.Thread(target=other)]\n[t.start() for t in ts]; [t.join() for t in ts]\nprint(sorted(res))\n",
+        key = s.path().join("secret/key").display(),
+        work = s.path().join("work").display(),
+        marker = marker.display(),
+    );
+    let (out, messages) = python_asked(&s, &profile, &[], &script, move |m, reply| {
+        if m["type"] == "ask" {
+            // Answer only once the other thread got its 20 opens through the supervisor.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !marker.exists() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            reply.answer(m, &json!({"decision": "allow", "scope": "once"}));
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "['K', 'K']\n", "{stderr}");
+    assert!(s.path().join("work/other-done").exists());
+    assert_eq!(asks(&messages).len(), 1, "{messages:?}");
+}
+
+#[test]
+fn opening_a_fifo_for_the_program_does_not_deadlock() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.path().join("pipe")).unwrap();
+    let fifo = s.path().join("pipe/f");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let profile = s.profile("f.llp", &format!("{BASE}ask rw @/pipe\n"));
+    let script = format!(
+        "import threading\ndef w():\n  with open({f:?}, 'w') as p: p.write('through')\nt = threading.Thread(target=w); t.start()\nwith open({f:?}) as p: print(p.read())\nt.join()\n",
+        f = fifo.display()
+    );
+    let (out, _) = python_asked(&s, &profile, &[], &script, |m, reply| {
+        if m["type"] == "ask" {
+            reply.answer(m, &json!({"decision": "allow", "scope": "run"}));
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "through\n", "{stderr}");
+}
+
+#[test]
+fn a_flood_of_asks_is_capped_denied_and_logged() {
+    let s = Sandbox::new();
+    for i in 0..300 {
+        s.write(&format!("many/{i}"), "x");
+    }
+    let profile = s.profile("flood.llp", &format!("{BASE}ask read @/many\n"));
+    let log = s.path().join("log.jsonl");
+    let script = format!(
+        "import threading\nok = []\ndef r(i):\n  try: open({d:?} + '/%d' % i).read(); ok.append(i)\n  except OSError: pass\nts = [threading.Thread(target=r, args=(i,)) for i in range(300)]\n[t.start() for t in ts]; [t.join() for t in ts]\nprint(len(ok))\n",
+        d = s.path().join("many").display()
+    );
+    // A client that never answers: the capped asks time out, the rest are refused at once.
+    let (out, messages) = python_asked(
+        &s,
+        &profile,
+        &["--ask-timeout", "2", "--log", &log.to_string_lossy()],
+        &script,
+        |_, _| {},
+    );
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "0\n", "{stderr}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    let floods = log.lines().filter(|l| l.contains("\"flood\"")).count();
+    let timeouts = log.lines().filter(|l| l.contains("\"timeout\"")).count();
+    assert_eq!(
+        floods + timeouts,
+        300,
+        "{floods} floods, {timeouts} timeouts"
+    );
+    assert!(floods >= 300 - 256 && asks(&messages).len() <= 256);
+}
+
+#[test]
+fn bad_pointers_and_overlong_paths_fail_as_without_llrun() {
+    let s = Sandbox::new();
+    let profile = s.profile("m.llp", &format!("{BASE}ask read @/x\n"));
+    let script = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.open.argtypes = [ctypes.c_void_p, ctypes.c_int]\nlong = ctypes.create_string_buffer(b'/' + b'a' * 5000)\nr = [libc.open(ctypes.addressof(long), 0), ctypes.get_errno()]\nr += [libc.open(8, 0), ctypes.get_errno()]\nprint(r)\n";
+    let (out, messages) = python_asked(&s, &profile, &[], script, |_, _| {});
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "[-1, 36, -1, 14]\n", "{stderr}");
+    assert!(asks(&messages).is_empty());
+}
+
+#[test]
+fn a_program_that_leaves_mid_ask_withdraws_its_prompt() {
+    let s = Sandbox::new();
+    s.write("secret/key", "K");
+    let profile = s.profile("e.llp", &format!("{BASE}ask read @/secret\n"));
+    let script = format!(
+        "import os, signal, time\npid = os.fork()\nif pid == 0:\n  open({k:?}).read()\n  os._exit(0)\ntime.sleep(0.5)\nos.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)\ntime.sleep(1)\nprint('parent done')\n",
+        k = s.path().join("secret/key").display()
+    );
+    let (out, messages) = python_asked(&s, &profile, &[], &script, |_, _| {});
+    assert_eq!(out_text(&out).0, "parent done\n");
+    let asked = asks(&messages);
+    assert_eq!(asked.len(), 1);
+    let gone = messages
+        .iter()
+        .find(|m| m["type"] == "resolved" && m["id"] == asked[0]["id"]);
+    assert_eq!(
+        gone.map(|m| m["how"].clone()),
+        Some(json!("exited")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn malformed_stale_and_second_answers_grant_nothing_more() {
+    let s = Sandbox::new();
+    s.write("secret/key", "K");
+    let profile = s.profile("b.llp", &format!("{BASE}ask read @/secret\n"));
+    let script = format!(
+        "for i in range(2):\n  try: print(open({k:?}).read())\n  except OSError as e: print('denied', e.errno)\n",
+        k = s.path().join("secret/key").display()
+    );
+    let mut asked = 0;
+    let (out, messages) = python_asked(&s, &profile, &[], &script, move |m, reply| {
+        if m["type"] != "ask" {
+            return;
+        }
+        asked += 1;
+        if asked == 1 {
+            reply.raw("this is not json");
+            reply.raw(r#"{"type":"answer","id":999,"decision":"allow","scope":"run"}"#);
+            reply.raw(r#"{"type":"answer","decision":"allow"}"#);
+            reply.answer(m, &json!({"decision": "allow", "scope": "once"}));
+            // A second answer, widened to run scope: it must not stand.
+            reply.answer(m, &json!({"decision": "allow", "scope": "run"}));
+        } else {
+            reply.answer(m, &json!({"decision": "deny", "scope": "once"}));
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    // The first read was allowed once; the second asked again (the second answer did not
+    // make it a run grant) and was denied.
+    assert_eq!(stdout, "K\ndenied 13\n", "{stderr}");
+    let errors = messages.iter().filter(|m| m["type"] == "error").count();
+    assert!(errors >= 4, "{messages:?}");
+    assert_eq!(asks(&messages).len(), 2);
+}
+
+#[test]
+fn a_client_that_leaves_mid_prompt_is_replaced_by_a_late_one() {
+    let s = Sandbox::new();
+    s.write("secret/key", "K");
+    let profile = s.profile("l.llp", &format!("{BASE}ask read @/secret\n"));
+    let socket = s.path().join("prompt.sock");
+    let ready = s.path().join("ready");
+    // The first client sees the ask and hangs up without answering.
+    let first = Client::start(socket.clone(), ready.clone(), |m, reply| {
+        reply.stop = m["type"] == "ask";
+    });
+    let script = format!(
+        "until [ -e {r} ]; do sleep 0.02; done; cat {k}",
+        r = ready.display(),
+        k = s.path().join("secret/key").display()
+    );
+    let mut child = llrun()
+        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
+        .args([
+            "-p",
+            &profile.to_string_lossy(),
+            "--",
+            "/bin/sh",
+            "-c",
+            &script,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_eq!(asks(&first.messages()).len(), 1);
+    // A client that joins later is shown the held ask and answers it.
+    let late = Client::answering(
+        socket,
+        s.path().join("ready2"),
+        Some(json!({"decision": "allow", "scope": "once"})),
+    );
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child.wait().unwrap();
+    assert_eq!(stdout, "K");
+    assert_eq!(late.asks().len(), 1);
+}
