@@ -37,8 +37,8 @@ pub struct Started {
     pub prompter: Box<dyn Prompter>,
     /// For the run's event loop (`run::Launch`), when the terminal prompt is on.
     pub console: Option<Console>,
-    /// The socket, to name its path to the user and to guard it against the sandbox once the
-    /// program's pid is known ([`SocketPrompter::guard_sandbox`]).
+    /// The socket, to name its path to the user. It already refuses every process this one
+    /// starts ([`SocketPrompter::guard_sandbox`]); this process must be a child subreaper.
     pub socket: Option<Arc<SocketPrompter>>,
 }
 
@@ -110,6 +110,7 @@ impl Plan {
                 }
                 let socket = Arc::new(SocketPrompter::bind(at, answers.clone())?);
                 socket.set_program(program);
+                socket.guard_sandbox();
                 prompters.push(Box::new(Arc::clone(&socket)));
                 Some(socket)
             }

@@ -123,6 +123,9 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
     } else {
         None
     };
+    if let (Some(_), Some(console)) = (&pty, &mut launch.prompt) {
+        console.attach();
+    }
     let signals = signals::Signals::block().map_err(RunError::Signals)?;
     let supervision = launch.supervision.take();
     let filter = if supervision.is_some() {

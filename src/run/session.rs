@@ -80,11 +80,9 @@ impl<'fd> PollSet<'fd> {
 impl Session<'_> {
     /// Runs the loop until the program has ended and its output is relayed.
     pub fn wait(mut self) -> Result<Outcome, RunError> {
+        // Without a relay or raw mode there is no terminal prompt (its waiting asks are denied).
         if self.relay.is_none() || self.raw.is_none() {
             self.console = None;
-        }
-        if let Some(console) = &mut self.console {
-            console.attach();
         }
         let mut ended: Option<Outcome> = None;
         loop {
@@ -149,9 +147,10 @@ impl Session<'_> {
             return timeout;
         };
         let due = PollTimeout::try_from(due.as_millis().max(1)).unwrap_or(PollTimeout::MAX);
-        match timeout.as_millis() {
-            Some(ms) if ms <= due.as_millis().unwrap_or(u32::MAX) => timeout,
-            _ => due,
+        if timeout.is_none() {
+            due
+        } else {
+            timeout.min(due)
         }
     }
 

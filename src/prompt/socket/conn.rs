@@ -13,7 +13,7 @@ use crate::prompt::{Answer, Rejection};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 /// A direct write (before the hello) gives up after this long: only a peer that connected and
@@ -22,29 +22,35 @@ const DIRECT_WRITE_LIMIT: Duration = Duration::from_secs(1);
 
 /// Takes a new connection: counts it, checks the peer, and serves it on a thread of its own.
 pub(super) fn start(shared: Arc<Shared>, stream: UnixStream) {
-    {
+    if let Err(why) = shared.guard.check(&stream) {
+        return refuse(stream, "refused", why);
+    }
+    let Ok(kept) = stream.try_clone() else { return };
+    let number = {
         let mut state = shared.lock();
         if state.closing {
             return;
         }
-        if state.connections >= MAX_CLIENTS {
-            let message = format!("at most {MAX_CLIENTS} clients at once; close one first");
-            refuse(stream, "too-many-clients", message);
-            return;
+        if state.connections.len() < MAX_CLIENTS {
+            let number = state.next_connection;
+            state.next_connection += 1;
+            state.connections.insert(number, kept);
+            Some(number)
+        } else {
+            None
         }
-        state.connections += 1;
-    }
-    if let Err(why) = shared.guard.check(&stream) {
-        refuse(stream, "refused", why);
-        shared.lock().connections -= 1;
-        return;
-    }
+    };
+    // Written outside the lock: the supervisor's calls never wait on a client.
+    let Some(number) = number else {
+        let message = format!("at most {MAX_CLIENTS} clients at once; close one first");
+        return refuse(stream, "too-many-clients", message);
+    };
     let serving = Arc::clone(&shared);
     let spawned = std::thread::Builder::new()
         .name("llrun-prompt-client".into())
-        .spawn(move || Conn::new(serving, stream).serve());
+        .spawn(move || Conn::new(serving, stream, number).serve());
     if spawned.is_err() {
-        shared.lock().connections -= 1;
+        shared.lock().connections.remove(&number);
     }
 }
 
@@ -58,15 +64,18 @@ fn refuse(mut stream: UnixStream, code: &str, message: String) {
 struct Conn {
     shared: Arc<Shared>,
     stream: UnixStream,
-    /// Once attached: the client's number and its queue.
-    attached: Option<(u64, SyncSender<Out>)>,
+    /// The connection's number (its key in the shared maps).
+    number: u64,
+    /// Once attached: the client's queue.
+    attached: Option<SyncSender<Out>>,
 }
 
 impl Conn {
-    fn new(shared: Arc<Shared>, stream: UnixStream) -> Conn {
+    fn new(shared: Arc<Shared>, stream: UnixStream, number: u64) -> Conn {
         Conn {
             shared,
             stream,
+            number,
             attached: None,
         }
     }
@@ -176,14 +185,12 @@ impl Conn {
             .collect();
         // The queue is new and empty: this cannot fail for lack of room.
         let _ = queue.try_send(Out::Replay(replay));
-        let number = state.next_client;
-        state.next_client += 1;
         let handle = ClientHandle {
             queue: queue.clone(),
             stream: for_handle,
         };
-        state.clients.insert(number, handle);
-        self.attached = Some((number, queue));
+        state.clients.insert(self.number, handle);
+        self.attached = Some(queue);
         true
     }
 
@@ -221,12 +228,17 @@ impl Conn {
         }
     }
 
-    /// Sends a reply: through the queue once attached (a full queue disconnects), directly
-    /// before. False when the connection is done for.
+    /// Sends a reply: through the queue once attached, directly before. False when the
+    /// connection is done for: a full queue (the client stopped reading) or a failed direct
+    /// write. A client that closed its end after sending still has its requests read: its
+    /// last answers count even though nobody is left to tell.
     fn reply(&mut self, message: ServerMessage) -> bool {
         let line = protocol::line(&message);
         match &self.attached {
-            Some((_, queue)) => queue.try_send(Out::Line(line.into())).is_ok(),
+            Some(queue) => !matches!(
+                queue.try_send(Out::Line(line.into())),
+                Err(TrySendError::Full(_))
+            ),
             None => self.stream.write_all(line.as_bytes()).is_ok(),
         }
     }
@@ -234,10 +246,8 @@ impl Conn {
     /// Detaches and closes.
     fn finish(self) {
         let mut state = self.shared.lock();
-        if let Some((number, _)) = &self.attached {
-            state.clients.remove(number);
-        }
-        state.connections -= 1;
+        state.clients.remove(&self.number);
+        state.connections.remove(&self.number);
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 }
@@ -263,5 +273,6 @@ fn write_loop(mut stream: UnixStream, rx: &Receiver<Out>) {
             break;
         }
     }
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    // Only our direction: requests the client sent before leaving are still read.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }

@@ -54,9 +54,9 @@ struct State {
     pending: BTreeMap<u64, Pending>,
     /// Attached clients (past their hello), by connection number.
     clients: HashMap<u64, ClientHandle>,
-    /// Connections open, attached or not.
-    connections: usize,
-    next_client: u64,
+    /// Every open connection, attached or not, to cut them all at the end.
+    connections: HashMap<u64, UnixStream>,
+    next_connection: u64,
     program: String,
     closing: bool,
 }
@@ -120,9 +120,12 @@ impl SocketPrompter {
         self.shared.lock().program = program.to_string();
     }
 
-    /// Refuses clients descending from `root` (see [`peer`]).
-    pub fn guard_sandbox(&self, root: i32) {
-        self.shared.guard.set_sandbox(root);
+    /// From now on refuses every client that this process started, directly or not: the
+    /// sandboxed program and everything it runs (see [`peer`]). Call it before the program
+    /// starts, with this process a child subreaper (`PR_SET_CHILD_SUBREAPER`), so that a
+    /// double fork cannot leave the tree.
+    pub fn guard_sandbox(&self) {
+        self.shared.guard.set_sandbox(std::process::id() as i32);
     }
 
     /// Clients past their hello.
@@ -179,13 +182,14 @@ impl Prompter for SocketPrompter {
 
 impl Drop for SocketPrompter {
     fn drop(&mut self) {
-        let clients = {
+        let connections = {
             let mut state = self.shared.lock();
             state.closing = true;
-            std::mem::take(&mut state.clients)
+            state.clients.clear();
+            std::mem::take(&mut state.connections)
         };
-        for client in clients.values() {
-            let _ = client.stream.shutdown(std::net::Shutdown::Both);
+        for stream in connections.values() {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
         }
         if let Some(mut stop) = self.stop.take() {
             let _ = stop.write_all(b"x");

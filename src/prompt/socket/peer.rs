@@ -4,10 +4,10 @@
 //! Landlock ABI < 9 connecting to a pathname unix socket is not a file access Landlock governs.
 //! A program that found the path could connect and answer its own asks. So every peer's
 //! credentials (`SO_PEERCRED`, taken by the kernel at `connect`) are checked: its uid must be
-//! ours (or root), and it must not descend from the sandbox root set with
-//! [`Guard::set_sandbox`]. Descent is read from `/proc/PID/stat`; a process that double-forks
-//! to escape the chain is reparented to the nearest subreaper, so llrun must be a child
-//! subreaper (`PR_SET_CHILD_SUBREAPER`) and pass its own pid for the check to hold.
+//! ours (or root), and it must not descend from llrun (every process llrun starts is the
+//! sandboxed program or runs under it). Descent is read from `/proc/PID/stat`; a process that
+//! double-forks to leave the chain is reparented to the nearest subreaper, so llrun must be a
+//! child subreaper (`PR_SET_CHILD_SUBREAPER`) for the check to hold.
 
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicI32, Ordering};

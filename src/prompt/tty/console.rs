@@ -37,7 +37,9 @@ impl Console {
         }
     }
 
-    /// Starts taking asks: call once the program runs on its pty and the terminal is raw.
+    /// Starts taking asks: call as soon as it is certain that the program gets a pty (before
+    /// it starts, so that no early ask finds nobody). Asks wait in the queue until the event
+    /// loop steps the console.
     pub fn attach(&mut self) {
         self.shared.lock().attached = true;
     }
@@ -75,13 +77,10 @@ impl Console {
         self.screen.redraw();
     }
 
-    /// The session is over: no more asks, the prompt goes, the relay is released.
+    /// The session is over (or the terminal gone): no more asks, the waiting ones are denied
+    /// once, the prompt goes, the relay is released.
     pub fn detach(&mut self, hold: &mut dyn Hold) {
-        {
-            let mut queue = self.shared.lock();
-            queue.attached = false;
-            queue.asks.clear();
-        }
+        self.shared.strand();
         self.sync(hold);
     }
 
@@ -150,6 +149,6 @@ impl std::fmt::Debug for Console {
 
 impl Drop for Console {
     fn drop(&mut self) {
-        self.shared.lock().attached = false;
+        self.shared.strand();
     }
 }

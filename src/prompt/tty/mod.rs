@@ -77,6 +77,24 @@ impl Shared {
     fn wake(&self) {
         let _ = (&self.wake).write(&[1]);
     }
+
+    /// Nobody will show asks here any more: refuse new ones and deny the waiting ones once,
+    /// failing closed as the supervisor does when nobody can answer.
+    fn strand(&self) {
+        let stranded: Vec<Ask> = {
+            let mut queue = self.lock();
+            queue.attached = false;
+            queue.asks.drain(..).collect()
+        };
+        for ask in stranded {
+            let _ = self.answers.send(super::Answer {
+                id: ask.id,
+                decision: super::Decision::Deny,
+                scope: super::Scope::Once,
+                pattern: None,
+            });
+        }
+    }
 }
 
 impl Prompter for TtyPrompter {

@@ -56,10 +56,29 @@ pub fn lines(prompt: &Prompt, waiting: usize, width: usize) -> Vec<Line> {
         View::Options => options(prompt, &mut out),
         View::Custom(text) => custom(text, prompt.problem(), &mut out),
     }
-    for l in &mut out {
-        l.text = fit(&l.text, width);
-    }
-    out
+    // A problem is read in full: wrapped. Everything else is cut to one row.
+    out.into_iter()
+        .flat_map(|l| match l.style {
+            Style::Problem => wrap(&l.text, width)
+                .into_iter()
+                .map(|text| line(Style::Problem, text))
+                .collect(),
+            style => vec![line(style, fit(&l.text, width))],
+        })
+        .collect()
+}
+
+/// Splits `text` into rows of at most `width` characters, continuation rows indented.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let chars: Vec<char> = text.chars().collect();
+    let mut rows = vec![chars.iter().take(width).collect::<String>()];
+    let rest = chars.get(width..).unwrap_or_default();
+    rows.extend(
+        rest.chunks(width - 4)
+            .map(|c| format!("    {}", c.iter().collect::<String>())),
+    );
+    rows
 }
 
 /// `llrun: firefox wants to read and write`.
