@@ -379,3 +379,43 @@ fn a_client_that_leaves_mid_prompt_is_replaced_by_a_late_one() {
     assert_eq!(stdout, "K");
     assert_eq!(late.asks().len(), 1);
 }
+
+#[test]
+fn the_program_cannot_answer_its_own_ask_even_after_a_double_fork() {
+    let s = Sandbox::new();
+    s.write("secret/key", "TOP SECRET");
+    let profile = s.profile("self.llp", &format!("{BASE}ask read @/secret\n"));
+    let socket = s.path().join("prompt.sock");
+    // The attacker: a grandchild orphaned by a double fork (so not the program's child any
+    // more) connects to the prompt socket and allows whatever is asked.
+    let script = format!(
+        "import os, socket, json, time, sys
+if os.fork() == 0:
+    if os.fork() == 0:
+        time.sleep(0.3)
+        try:
+            c = socket.socket(socket.AF_UNIX); c.connect({sock:?}); f = c.makefile('rw')
+            h = json.loads(f.readline())
+            f.write(json.dumps({{'type': 'hello', 'protocol': h.get('protocol', 1)}}) + '\\n'); f.flush()
+            for line in f:
+                m = json.loads(line)
+                if m.get('type') == 'ask':
+                    f.write(json.dumps({{'type': 'answer', 'id': m['id'], 'decision': 'allow', 'scope': 'run'}}) + '\\n'); f.flush()
+        except Exception as e:
+            print('attacker refused:', type(e).__name__, file=sys.stderr)
+        os._exit(0)
+    os._exit(0)
+os.wait()
+time.sleep(0.6)
+try: print(open({key:?}).read())
+except OSError as e: print('denied', e.errno)
+",
+        sock = socket.display(),
+        key = s.path().join("secret/key").display()
+    );
+    // A real client is attached (so the ask is shown) but never answers.
+    let (out, messages) = python_asked(&s, &profile, &["--ask-timeout", "2"], &script, |_, _| {});
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "denied 13\n", "{stderr}");
+    assert_eq!(asks(&messages).len(), 1);
+}

@@ -194,6 +194,9 @@ fn supervised(
 ) -> std::io::Result<std::process::Child> {
     use llrun_kernel::spawn::{SuperviseError, spawn_supervised};
     let other = |e: String| std::io::Error::other(e);
+    // Every process the program starts stays llrun's descendant, even after its parent exits:
+    // the prompt socket refuses descendants, so a double fork cannot answer its own asks.
+    nix::sys::prctl::set_child_subreaper(true).map_err(std::io::Error::from)?;
     let started = match spawn_supervised(command, confinement) {
         Ok(started) => started,
         Err(SuperviseError::Spawn(e)) => return Err(e),
@@ -205,6 +208,7 @@ fn supervised(
     // Faster wake-ups where the kernel has them (6.6); the ordinary ones otherwise.
     let _ = started.listener.set_sync_wakeup();
     let mut child = started.child;
+    reap_orphans(Pid::from_raw(child.id() as i32));
     if let Err(e) = crate::supervise::Supervisor::start(
         started.listener,
         s.policy,
@@ -218,6 +222,28 @@ fn supervised(
         return Err(other(e.to_string()));
     }
     Ok(child)
+}
+
+/// Reaps, now and then, the orphans that reach llrun as subreaper, never the program itself
+/// (the session waits for it).
+fn reap_orphans(program: Pid) {
+    use nix::sys::wait::{Id, WaitPidFlag, waitid, waitpid};
+    let peek = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    let _ = std::thread::Builder::new()
+        .name("llrun-reaper".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                while let Ok(status) = waitid(Id::All, peek) {
+                    match status.pid() {
+                        Some(pid) if pid != program => {
+                            let _ = waitpid(pid, None);
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        });
 }
 
 /// The program's path, or the outcome (127, 126, reported) when it has none.
