@@ -22,6 +22,11 @@ fn main() {
         "asking.llp",
         &format!("{BASE}ask read {}/asked\n", dir.path().display()),
     );
+    let writing = write(
+        dir.path(),
+        "writing.llp",
+        &format!("{BASE}ask write {}/asked\n", dir.path().display()),
+    );
     let llrun = env!("CARGO_BIN_EXE_llrun");
 
     println!(

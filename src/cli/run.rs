@@ -98,6 +98,7 @@ fn supervision(
         .get("XDG_CONFIG_HOME")
         .cloned()
         .unwrap_or_default();
+    let shape = crate::supervise::shape::of(&loaded.layers, compiled);
     let layers = loaded
         .layers
         .into_iter()
@@ -106,6 +107,7 @@ fn supervision(
         .collect();
     let supervision = Supervision {
         policy: Policy::new(layers, loaded.sources),
+        shape,
         prompter: started.prompter,
         answers,
         log,

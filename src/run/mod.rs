@@ -57,6 +57,8 @@ pub struct Supervision {
     pub answers: std::sync::mpsc::Receiver<crate::prompt::Answer>,
     pub log: crate::supervise::log::Log,
     pub options: crate::supervise::Options,
+    /// Which calls the program's filter traps.
+    pub shape: llrun_kernel::seccomp::Shape,
 }
 
 impl std::fmt::Debug for Supervision {
@@ -128,8 +130,8 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
     }
     let signals = signals::Signals::block().map_err(RunError::Signals)?;
     let supervision = launch.supervision.take();
-    let filter = if supervision.is_some() {
-        Filter::supervised()
+    let filter = if let Some(s) = &supervision {
+        Filter::supervised_with(&s.shape)
     } else {
         Filter::deny_terminal_injection()
     };

@@ -23,6 +23,7 @@ pub mod perform;
 pub mod plan;
 pub mod policy;
 pub mod remember;
+pub mod shape;
 pub mod workers;
 
 use crate::prompt::{Answer, Prompter};

@@ -14,6 +14,43 @@ use bpf::{Action, Builder, Field, Label, Target};
 use nix::errno::Errno;
 use std::os::fd::{FromRawFd, OwnedFd};
 
+/// Which calls a supervised filter hands to the listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub calls: Vec<Trapped>,
+    /// Whether `open`/`openat` for reading only (no write access, `O_CREAT` or `O_TRUNC`) are
+    /// trapped too; when false the kernel lets them through at once (Landlock still decides).
+    pub read_only_opens: bool,
+}
+
+impl Shape {
+    /// Every trapped call.
+    pub fn all() -> Shape {
+        Shape {
+            calls: Trapped::all().collect(),
+            read_only_opens: true,
+        }
+    }
+}
+
+/// With the accumulator holding the call number of `open` or `openat`: reading-only opens go
+/// to `allow`, the others to `notify`.
+fn read_only_opens_pass(b: &mut Builder, allow: Label, notify: Label) {
+    let writes = (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC) as u32;
+    #[cfg(target_arch = "x86_64")]
+    {
+        let openat = b.label();
+        b.jump_eq(libc::SYS_open as u32, Target::Next, openat);
+        // open(path, flags, mode)
+        b.load(Field::ArgLow(1));
+        b.jump_set(writes, notify, allow);
+        b.bind(openat);
+    }
+    // openat(dirfd, path, flags, mode)
+    b.load(Field::ArgLow(2));
+    b.jump_set(writes, notify, allow);
+}
+
 /// `AUDIT_ARCH_X86_64` = `EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE`
 /// (include/uapi/linux/audit.h, Linux 2.6.x).
 #[cfg(target_arch = "x86_64")]
@@ -102,11 +139,27 @@ impl Filter {
     /// Every untrapped call the filter allows is decided by its number alone, so the kernel's
     /// seccomp action cache (5.11) answers those without running the program.
     pub fn supervised() -> Filter {
+        Filter::supervised_with(&Shape::all())
+    }
+
+    /// [`Filter::supervised`], trapping only what `shape` names: the calls a profile's
+    /// supervised layer can decide on, so that the others run at full speed.
+    pub fn supervised_with(shape: &Shape) -> Filter {
         let mut b = Builder::new();
         let (allow, eperm, enosys, notify) = (b.label(), b.label(), b.label(), b.label());
+        let opens = b.label();
         native_arch_prologue(&mut b);
-        for nr in Trapped::all().filter_map(Trapped::nr) {
-            b.jump_eq(nr as u32, notify, Target::Next);
+        for call in &shape.calls {
+            let Some(nr) = call.nr() else { continue };
+            // An open's flags tell whether it only reads: decide those here when reads need
+            // no supervisor (openat2 keeps its flags in memory, out of the filter's reach).
+            let plain_open = matches!(call, Trapped::Open | Trapped::Openat);
+            let target = if plain_open && !shape.read_only_opens {
+                opens
+            } else {
+                notify
+            };
+            b.jump_eq(nr as u32, target, Target::Next);
         }
         for nr in IO_URING {
             b.jump_eq(nr as u32, enosys, Target::Next);
@@ -115,6 +168,10 @@ impl Filter {
             b.jump_eq(nr as u32, eperm, Target::Next);
         }
         refuse_terminal_injection(&mut b, allow, eperm);
+        // Classic BPF only jumps forward: the opens check sits before the verdicts it picks.
+        b.jump_eq(0, allow, allow);
+        b.bind(opens);
+        read_only_opens_pass(&mut b, allow, notify);
         b.bind(allow);
         b.ret(Action::Allow);
         b.bind(eperm);
@@ -369,5 +426,49 @@ mod tests {
         Filter::deny_terminal_injection()
             .program()
             .evaluate(&call(AUDIT_ARCH_NATIVE, nr, 0))
+    }
+
+    #[test]
+    fn a_shape_traps_only_its_calls_and_lets_reading_opens_through() {
+        let shape = Shape {
+            calls: vec![Trapped::Openat, Trapped::Mkdirat, Trapped::Connect],
+            read_only_opens: false,
+        };
+        let f = Filter::supervised_with(&shape);
+        let openat = |flags: i32| {
+            let mut d = call(AUDIT_ARCH_NATIVE, libc::SYS_openat, 0);
+            d.args[2] = flags as u64;
+            f.program().evaluate(&d)
+        };
+        let notif = libc::SECCOMP_RET_USER_NOTIF;
+        assert_eq!(
+            openat(libc::O_RDONLY | libc::O_CLOEXEC),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            openat(libc::O_RDONLY | libc::O_DIRECTORY),
+            libc::SECCOMP_RET_ALLOW
+        );
+        for flags in [
+            libc::O_WRONLY,
+            libc::O_RDWR,
+            libc::O_RDONLY | libc::O_CREAT,
+            libc::O_RDONLY | libc::O_TRUNC,
+        ] {
+            assert_eq!(openat(flags), notif, "{flags:#o}");
+        }
+        let nr = |n: i64| f.program().evaluate(&call(AUDIT_ARCH_NATIVE, n, 0));
+        assert_eq!(nr(libc::SYS_mkdirat), notif);
+        assert_eq!(nr(libc::SYS_connect), notif);
+        assert_eq!(nr(libc::SYS_unlinkat), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(nr(libc::SYS_openat2), libc::SECCOMP_RET_ALLOW);
+        // With reads supervised, every open waits for the listener.
+        let all = Filter::supervised_with(&Shape {
+            read_only_opens: true,
+            ..shape
+        });
+        let mut d = call(AUDIT_ARCH_NATIVE, libc::SYS_openat, 0);
+        d.args[2] = libc::O_RDONLY as u64;
+        assert_eq!(all.program().evaluate(&d), notif);
     }
 }

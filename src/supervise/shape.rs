@@ -1,0 +1,90 @@
+//! Which calls the supervised filter traps: only those the supervised layer can decide on.
+//! Every other call runs at full speed, decided by Landlock alone.
+
+use crate::compile::CompiledLayer;
+use crate::parse::ast::RuleKind;
+use crate::policy::Layer;
+use llrun_kernel::seccomp::{Shape, Trapped};
+use llrun_kernel::{FsAccess, NetAccess};
+
+const MAKE: FsAccess = FsAccess::MAKE_REG
+    .union(FsAccess::MAKE_DIR)
+    .union(FsAccess::MAKE_SYM)
+    .union(FsAccess::MAKE_SOCK)
+    .union(FsAccess::MAKE_FIFO)
+    .union(FsAccess::MAKE_CHAR)
+    .union(FsAccess::MAKE_BLOCK);
+const REMOVE: FsAccess = FsAccess::REMOVE_FILE.union(FsAccess::REMOVE_DIR);
+const READ: FsAccess = FsAccess::READ_FILE.union(FsAccess::READ_DIR);
+
+/// The shape for `layers`: what their `ask` rules ask about, plus what carving narrowed (which
+/// the supervisor carries out to be exact).
+pub fn of(layers: &[Layer], compiled: &[CompiledLayer]) -> Shape {
+    let mut fs = FsAccess::empty();
+    let mut net = NetAccess::empty();
+    for layer in layers {
+        for r in layer.fs_rules.iter().filter(|r| r.kind == RuleKind::Ask) {
+            fs |= r.access;
+        }
+        for r in layer.net_rules.iter().filter(|r| r.kind == RuleKind::Ask) {
+            net |= r.access;
+        }
+    }
+    for c in compiled {
+        for n in &c.narrowed {
+            fs |= n.rights;
+        }
+    }
+    for_rights(fs, net)
+}
+
+/// The calls through which a program exercises `fs` and `net` rights.
+pub fn for_rights(fs: FsAccess, net: NetAccess) -> Shape {
+    use Trapped::*;
+    let mut calls = Vec::new();
+    let mut add = |when: bool, these: &[Trapped]| {
+        if when {
+            calls.extend_from_slice(these);
+        }
+    };
+    let opened = READ | FsAccess::WRITE_FILE | FsAccess::TRUNCATE | FsAccess::MAKE_REG;
+    add(fs.intersects(opened), &[Open, Openat, Openat2, Creat]);
+    add(fs.contains(FsAccess::TRUNCATE), &[Truncate]);
+    add(fs.contains(FsAccess::MAKE_DIR), &[Mkdir, Mkdirat]);
+    add(
+        fs.intersects(MAKE - FsAccess::MAKE_DIR - FsAccess::MAKE_SYM),
+        &[Mknod, Mknodat],
+    );
+    add(fs.contains(FsAccess::MAKE_SYM), &[Symlink, Symlinkat]);
+    add(fs.intersects(MAKE | FsAccess::REFER), &[Link, Linkat]);
+    add(
+        fs.intersects(MAKE | REMOVE | FsAccess::REFER),
+        &[Rename, Renameat, Renameat2],
+    );
+    add(fs.contains(FsAccess::REMOVE_FILE), &[Unlink, Unlinkat]);
+    add(fs.contains(FsAccess::REMOVE_DIR), &[Rmdir, Unlinkat]);
+    add(net.contains(NetAccess::CONNECT_TCP), &[Connect]);
+    add(net.contains(NetAccess::BIND_TCP), &[Bind]);
+    calls.sort_by_key(|c| c.name());
+    calls.dedup();
+    Shape {
+        calls,
+        read_only_opens: fs.intersects(READ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asks_about_writing_leave_reads_and_sockets_alone() {
+        let s = for_rights(FsAccess::WRITE_FILE | MAKE | REMOVE, NetAccess::empty());
+        assert!(!s.read_only_opens);
+        assert!(s.calls.contains(&Trapped::Openat) && s.calls.contains(&Trapped::Renameat2));
+        assert!(!s.calls.contains(&Trapped::Connect) && !s.calls.contains(&Trapped::Truncate));
+        let n = for_rights(FsAccess::empty(), NetAccess::CONNECT_TCP);
+        assert_eq!(n.calls, vec![Trapped::Connect]);
+        assert!(for_rights(READ, NetAccess::empty()).read_only_opens);
+    }
+}
