@@ -51,8 +51,18 @@ fn main() {
         unsup / native
     );
     println!(
-        "llrun, supervised          {sup:>8.2} µs/open  {:.2}x the unsupervised run",
+        "llrun, ask read             {sup:>7.2} µs/open  {:.2}x the unsupervised run",
         sup / unsup
+    );
+    let sup_w = per_open(
+        Command::new(llrun)
+            .args(["-q", "--prompt", "none", "-p"])
+            .arg(&writing)
+            .args(["/usr/bin/python3", "-c", loop_src]),
+    );
+    println!(
+        "llrun, ask write            {sup_w:>7.2} µs/open  {:.2}x the unsupervised run (reads not trapped)",
+        sup_w / unsup
     );
 
     println!("\n# an open-heavy real command: tar -cf /dev/null /usr/share (median of 5)");
