@@ -33,6 +33,33 @@ fn limit_code_the_program_may_read_runs_through_the_loader() {
 }
 
 #[test]
+fn limit_code_in_memory_runs_without_an_exec_right() {
+    let home = Home::planted();
+    // A memfd lives on no mount a rule can name, so Landlock lets it execute: any program the
+    // sandboxed one can read (or write) runs, still inside the sandbox.
+    let code = "\
+fd = os.memfd_create('dropped')
+with open('/usr/bin/cat', 'rb') as f:
+    os.write(fd, f.read())
+os.execv(f'/proc/self/fd/{fd}', ['cat', '/etc/hostname', SSH_KEY])";
+    let out = home.run(
+        "default",
+        &crate::attack::python(code, &[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let hostname = std::fs::read_to_string("/etc/hostname").unwrap();
+    assert_eq!(
+        stdout(&out),
+        hostname,
+        "the memfd did not run: {}",
+        crate::common::stderr(&out)
+    );
+    assert!(crate::common::stderr(&out).contains("Permission denied"));
+}
+
+#[test]
 fn limit_a_unix_socket_in_a_denied_directory_is_reachable_by_its_path() {
     let home = Home::planted();
     // An agent's socket in the denied ~/.gnupg: Landlock checks connecting to a named unix

@@ -22,6 +22,7 @@ mod limits;
 mod namespaces;
 mod network;
 mod paths;
+mod persistence;
 mod privilege;
 mod processes;
 mod terminal;
