@@ -96,4 +96,3 @@ fuzz_target!(|data: &[u8]| {
         Err(e @ ProfileError::NotFound { .. }) => panic!("a path was searched for: {e}"),
     }
 });
-

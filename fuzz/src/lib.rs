@@ -33,11 +33,18 @@ pub fn check_diagnostic(diagnostic: &Diagnostic, sources: &SourceMap) {
     if line == 0 || line > lines {
         fail("the line is outside the file");
     }
-    let width = file.text.split('\n').nth(line - 1).map_or(0, |l| l.chars().count());
+    let width = file
+        .text
+        .split('\n')
+        .nth(line - 1)
+        .map_or(0, |l| l.chars().count());
     if col == 0 || col > width + 1 {
         fail("the column is outside the line");
     }
-    if !rendered.lines().any(|l| l.trim_start().starts_with("= hint: ")) {
+    if !rendered
+        .lines()
+        .any(|l| l.trim_start().starts_with("= hint: "))
+    {
         fail("the error has no hint");
     }
 }
