@@ -12,7 +12,7 @@ pub use user_terminal::UserTerminal;
 pub use verdict::{Verdict, Verdicts};
 pub use victim::{VICTIM_SECRET, Victim};
 
-use crate::common::{self, BASE};
+use crate::common::{self, BASE, Sandbox};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -85,16 +85,14 @@ pub fn secret_text(rel: &str) -> String {
 /// the program write all of `/tmp`, which would make the home writable and every test of it
 /// meaningless.
 pub struct Home {
-    root: tempfile::TempDir,
+    scratch: Sandbox,
 }
 
 impl Home {
     pub fn planted() -> Home {
-        let root = tempfile::Builder::new()
-            .prefix("escape-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .expect("scratch directory");
-        let home = Home { root };
+        let home = Home {
+            scratch: Sandbox::new_in(Path::new(env!("CARGO_TARGET_TMPDIR"))),
+        };
         for rel in SECRETS {
             home.write(&format!("home/{rel}"), &secret_text(rel));
         }
@@ -106,7 +104,7 @@ impl Home {
     }
 
     pub fn root(&self) -> &Path {
-        self.root.path()
+        self.scratch.path()
     }
 
     pub fn home(&self) -> PathBuf {
@@ -124,17 +122,15 @@ impl Home {
 
     /// Writes `rel` under the scratch root (creating parents).
     pub fn write(&self, rel: &str, content: &str) -> PathBuf {
-        let path = self.root().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, content).unwrap();
-        path
+        self.scratch.write(rel, content)
     }
 
     /// A profile file of [`BASE`] plus `rules`; `@` stands for the scratch root, and `~` is the
     /// planted home (llrun runs with `HOME` set to it).
     pub fn profile(&self, name: &str, rules: &str) -> String {
-        let text = format!("{BASE}{rules}\n").replace('@', &self.root().to_string_lossy());
-        let path = self.write(&format!("profiles/{name}.llp"), &text);
+        let path = self
+            .scratch
+            .profile(&format!("profiles/{name}.llp"), &format!("{BASE}{rules}\n"));
         path.to_string_lossy().into_owned()
     }
 
