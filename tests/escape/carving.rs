@@ -32,16 +32,22 @@ attempt('inside', lambda: os.mkdir(HOME + '/Documents/new'))",
 }
 
 #[test]
-fn the_carved_directory_cannot_be_renamed_away_or_emptied() {
+fn the_carved_directory_cannot_be_moved_emptied_or_filled() {
     let home = Home::planted();
+    // Filling it matters as much as reading it: an authorized_keys file lets anyone log in.
     let v = home.attack(
         &home.carved(),
         "\
+notes = HOME + '/Documents/notes.txt'
+keys = HOME + '/.ssh/authorized_keys'
 attempt('rename-away', lambda: os.rename(HOME + '/.ssh', HOME + '/old-ssh'))
 attempt('rename-into', lambda: os.rename(HOME + '/.ssh', HOME + '/Documents/ssh'))
 attempt('replace', lambda: os.rename(HOME + '/Documents', HOME + '/.ssh'))
 attempt('unlink-key', lambda: os.unlink(SSH_KEY))
 attempt('recreate', lambda: os.mkdir(HOME + '/.ssh/new'))
+attempt('write-keys', lambda: open(keys, 'w').write('ssh-ed25519 AAAA attacker'))
+attempt('link-keys', lambda: os.link(notes, keys))
+attempt('move-keys', lambda: os.rename(notes, keys))
 attempt('read', lambda: read(SSH_KEY))",
         &[],
     );
@@ -51,14 +57,18 @@ attempt('read', lambda: read(SSH_KEY))",
         "replace",
         "unlink-key",
         "recreate",
+        "write-keys",
+        "link-keys",
+        "move-keys",
+        "read",
     ] {
-        v.assert_denied(name, &["EACCES", "EXDEV", "ENOTEMPTY", "EEXIST"]);
+        v.assert_denied(name, &["EACCES", "EXDEV"]);
     }
-    v.assert_denied("read", &["EACCES"]);
     assert!(
         home.home().join(KEY).exists(),
         "the key was moved or removed"
     );
+    assert!(!home.home().join(".ssh/authorized_keys").exists());
 }
 
 #[test]
