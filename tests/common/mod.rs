@@ -32,6 +32,17 @@ impl Sandbox {
         }
     }
 
+    /// A scratch directory under `parent`, for tests whose files must not be in `/tmp` (which
+    /// the shipped default profile makes writable).
+    pub fn new_in(parent: &Path) -> Sandbox {
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix("llrun-test-")
+                .tempdir_in(parent)
+                .expect("tempdir"),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

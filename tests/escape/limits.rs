@@ -1,0 +1,134 @@
+//! What llrun does not defend against, pinned down.
+//!
+//! Each test shows a documented limit (llrun(1), SECURITY AND LIMITATIONS; docs/security.md)
+//! on the real kernel: the attack gets through, and where something still holds, that is
+//! checked too. The day llrun closes one of these, its test fails, and the documentation must
+//! move the line from "not defended" to "defended".
+
+use crate::attack::{Home, secret_text};
+use crate::common::{landlock_abi, stdout};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixListener};
+
+#[test]
+fn limit_code_the_program_may_read_runs_through_the_loader() {
+    let home = Home::planted();
+    // exec is refused in /tmp, but the dynamic loader maps what it may read: the copied
+    // program runs. It runs inside the sandbox all the same, so the key stays out of reach.
+    let loader = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
+        .into_iter()
+        .find(|l| std::path::Path::new(l).exists())
+        .expect("the dynamic loader");
+    let tmp = tempfile::tempdir_in("/tmp").unwrap();
+    let cat = tmp.path().join("cat");
+    std::fs::copy("/usr/bin/cat", &cat).unwrap();
+    let cat = cat.to_string_lossy();
+    let out = home.run("default", &[&cat, "/etc/hostname"]);
+    assert_eq!(out.status.code(), Some(126), "exec from /tmp was allowed");
+    let hostname = std::fs::read_to_string("/etc/hostname").unwrap();
+    let out = home.run("default", &[loader, &cat, "/etc/hostname"]);
+    assert_eq!(stdout(&out), hostname, "the loader did not run it");
+    let out = home.run("default", &[loader, &cat, &home.at(".ssh/id_rsa")]);
+    assert!(!stdout(&out).contains("LLRUN-SECRET"));
+}
+
+#[test]
+fn limit_code_in_memory_runs_without_an_exec_right() {
+    let home = Home::planted();
+    // A memfd lives on no mount a rule can name, so Landlock lets it execute: any program the
+    // sandboxed one can read (or write) runs, still inside the sandbox.
+    let code = "\
+fd = os.memfd_create('dropped')
+with open('/usr/bin/cat', 'rb') as f:
+    os.write(fd, f.read())
+os.execv(f'/proc/self/fd/{fd}', ['cat', '/etc/hostname', SSH_KEY])";
+    let out = home.run(
+        "default",
+        &crate::attack::python(code, &[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let hostname = std::fs::read_to_string("/etc/hostname").unwrap();
+    assert_eq!(
+        stdout(&out),
+        hostname,
+        "the memfd did not run: {}",
+        crate::common::stderr(&out)
+    );
+    assert!(crate::common::stderr(&out).contains("Permission denied"));
+}
+
+#[test]
+fn limit_a_unix_socket_in_a_denied_directory_is_reachable_by_its_path() {
+    let home = Home::planted();
+    // An agent's socket in the denied ~/.gnupg: Landlock checks connecting to a named unix
+    // socket only from ABI 9, which this version of llrun does not use.
+    let path = home.home().join(".gnupg/S.gpg-agent");
+    let agent = UnixListener::bind(&path).unwrap();
+    agent.set_nonblocking(true).unwrap();
+    let code = "\
+import socket
+def connect():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(HOME + '/.gnupg/S.gpg-agent')
+    return 'connected'
+attempt('connect', connect)
+attempt('read-dir', lambda: os.listdir(HOME + '/.gnupg'))";
+    let v = home.attack("default", code, &[]);
+    v.assert_done("connect");
+    v.assert_denied("read-dir", &["EACCES"]);
+    assert!(agent.accept().is_ok());
+}
+
+#[test]
+fn limit_abstract_unix_sockets_are_reachable_without_isolate() {
+    let home = Home::planted();
+    // The default profile does not `isolate abstract-unix` (X11 programs need their socket).
+    let name = format!("llrun-escape-limit-{}", std::process::id());
+    let addr = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let listener = UnixListener::bind_addr(&addr).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let code = "\
+import socket
+s = socket.socket(socket.AF_UNIX)
+attempt('connect', lambda: s.connect('\\0' + sys.argv[1]))";
+    home.attack("default", code, &[&name])
+        .assert_done("connect");
+    assert!(listener.accept().is_ok());
+}
+
+#[test]
+fn limit_udp_is_not_restricted() {
+    let home = Home::planted();
+    assert!(
+        landlock_abi() < 10,
+        "Landlock ABI 10 restricts UDP: teach llrun, then move this limit in docs/security.md"
+    );
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let port = socket.local_addr().unwrap().port().to_string();
+    let code = "\
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attempt('send', lambda: s.sendto(b'out', ('127.0.0.1', int(sys.argv[1]))))";
+    home.attack("default", code, &[&port]).assert_done("send");
+    assert!(
+        socket.recv(&mut [0; 8]).is_ok(),
+        "the datagram did not arrive"
+    );
+}
+
+#[test]
+fn limit_the_metadata_of_denied_files_is_visible() {
+    let home = Home::planted();
+    let code = "\
+attempt('stat', lambda: os.stat(SSH_KEY).st_size)
+attempt('read', lambda: read(SSH_KEY))";
+    let v = home.attack("default", code, &[]);
+    assert_eq!(
+        v.assert_done("stat"),
+        secret_text(".ssh/id_rsa").len().to_string()
+    );
+    v.assert_denied("read", &["EACCES"]);
+}
