@@ -45,9 +45,12 @@ impl Context {
             .map(str::to_string)
             .or_else(|| entry().map(|u| u.name.clone()))
             .unwrap_or_else(|| uid.to_string());
+        // No fallback: a working directory that no longer exists (deleted) must not turn
+        // `${CWD}` into `/`. Without it, a profile that uses `${CWD}` is refused.
         let cwd = std::env::current_dir()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| "/".into());
+            .ok()
+            .filter(|p| p.exists())
+            .map(|p| p.to_string_lossy().into_owned());
         let xdg = |k: &str, default: String| {
             get(k)
                 .filter(|v| v.starts_with('/'))
@@ -79,7 +82,9 @@ impl Context {
         b.insert("USER".into(), user);
         b.insert("UID".into(), uid.to_string());
         b.insert("GID".into(), gid.to_string());
-        b.insert("CWD".into(), cwd);
+        if let Some(cwd) = cwd {
+            b.insert("CWD".into(), cwd);
+        }
         let search_path =
             SearchPath::from_env(env.get(&OsString::from("LLRUN_PROFILE_PATH")), &config);
         Context {

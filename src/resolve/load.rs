@@ -13,6 +13,8 @@ pub enum LoadError {
     Missing,
     #[error("is a directory, not a profile")]
     Directory,
+    #[error("is not a regular file (a device, FIFO or socket), not a profile")]
+    NotRegular,
     #[error("cannot be read: {0}")]
     Io(String),
     #[error("is larger than {} MiB", MAX_FILE_BYTES >> 20)]
@@ -27,6 +29,7 @@ impl LoadError {
         match self {
             LoadError::Missing => "check the name; `include?` makes a missing file fine",
             LoadError::Directory => "name a `.llp` file, not a directory",
+            LoadError::NotRegular => "name a `.llp` file",
             LoadError::Io(_) => "check the file's permissions",
             LoadError::TooLarge => "split it into files joined with `include`",
             LoadError::NotUtf8(_) => "profiles are UTF-8 text; is this the right file?",
@@ -43,10 +46,23 @@ pub fn read_profile(path: &Path) -> Result<Arc<str>, LoadError> {
     if meta.is_dir() {
         return Err(LoadError::Directory);
     }
+    // A device never ends and a FIFO blocks the open: only regular files are profiles.
+    if !meta.is_file() {
+        return Err(LoadError::NotRegular);
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge);
     }
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?;
+    // Bounded even if the file grows (or is swapped for something else) after the check.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(|e| LoadError::Io(e.to_string()))?,
+            MAX_FILE_BYTES + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| LoadError::Io(e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge);
     }
