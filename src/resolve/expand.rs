@@ -68,8 +68,11 @@ impl Vars {
     fn unknown(&self, name: &str, word: &Word, sources: &SourceMap) -> Diagnostic {
         let span = locate(word.span, &format!("${{{name}}}"), sources);
         if name == "CWD" {
-            return Diagnostic::new(span, "`${CWD}` is unknown: llrun's working directory no longer exists")
-                .with_hint("run llrun from an existing directory (was it deleted?)");
+            return Diagnostic::new(
+                span,
+                "`${CWD}` is unknown: llrun's working directory no longer exists",
+            )
+            .with_hint("run llrun from an existing directory (was it deleted?)");
         }
         let hint = match did_you_mean(name, self.map.keys().map(String::as_str)) {
             Some(c) => {

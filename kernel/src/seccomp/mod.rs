@@ -6,6 +6,7 @@
 //! user-notification listener (see [`crate::notify`]).
 
 pub mod bpf;
+mod bypass;
 mod trapped;
 
 pub use trapped::{PathArg, Trapped};
@@ -116,15 +117,26 @@ impl Filter {
     /// everything else. A sandboxed program that shares a terminal (or holds one, with
     /// `CAP_SYS_ADMIN`, even without it being its controlling terminal) could otherwise type
     /// commands into the user's shell.
+    ///
+    /// It also refuses the ways around Landlock's TCP rules ([`bypass`]) and io_uring.
     pub fn deny_terminal_injection() -> Filter {
         let mut b = Builder::new();
-        let (allow, eperm) = (b.label(), b.label());
+        let (allow, eperm, enosys) = (b.label(), b.label(), b.label());
         native_arch_prologue(&mut b); //       the accumulator now holds the syscall number
+        let net = bypass::NetBypass::dispatch(&mut b);
+        for nr in IO_URING {
+            b.jump_eq(nr as u32, enosys, Target::Next);
+        }
         refuse_terminal_injection(&mut b, allow, eperm);
+        // Classic BPF only jumps forward: the argument checks sit before the verdicts.
+        b.jump_eq(0, allow, allow);
+        net.checks(&mut b, allow);
         b.bind(allow);
         b.ret(Action::Allow);
         b.bind(eperm);
         b.ret(Action::Errno(libc::EPERM));
+        b.bind(enosys);
+        b.ret(Action::Errno(libc::ENOSYS));
         let program = b.build().expect("the terminal filter is well formed");
         Filter::new(program, FilterFlags::empty())
     }
@@ -149,6 +161,7 @@ impl Filter {
         let (allow, eperm, enosys, notify) = (b.label(), b.label(), b.label(), b.label());
         let opens = b.label();
         native_arch_prologue(&mut b);
+        let net = bypass::NetBypass::dispatch(&mut b);
         for call in &shape.calls {
             let Some(nr) = call.nr() else { continue };
             // An open's flags tell whether it only reads: decide those here when reads need
@@ -170,6 +183,7 @@ impl Filter {
         refuse_terminal_injection(&mut b, allow, eperm);
         // Classic BPF only jumps forward: the opens check sits before the verdicts it picks.
         b.jump_eq(0, allow, allow);
+        net.checks(&mut b, allow);
         b.bind(opens);
         read_only_opens_pass(&mut b, allow, notify);
         b.bind(allow);
