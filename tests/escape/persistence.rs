@@ -90,10 +90,6 @@ fn login_and_session_hooks_cannot_be_planted_from_the_home_directory() {
 }
 
 #[test]
-#[ignore = "escape: started from the home directory, a program under the default profile \
-            plants code that runs outside the sandbox later: ~/.bash_aliases, ~/.gitconfig, \
-            Python .pth files in ~/.local/lib, menu entries in ~/.local/share/applications \
-            (abstractions/persistence does not list them)"]
 fn other_code_hooks_cannot_be_planted_from_the_home_directory() {
     let (_home, v) = plant(UNGUARDED);
     let planted: Vec<String> = UNGUARDED
