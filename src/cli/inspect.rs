@@ -97,6 +97,10 @@ pub fn narrowing(n: &Narrowing, sources: &SourceMap) -> String {
             "narrowed {path} {}: did not exist at start, so no rule could be attached{at}",
             describe(n.rights)
         ),
+        Why::Linked => format!(
+            "narrowed {path} {}: the file has other names (hard links), which a rule on it would reach too{at}",
+            describe(n.rights)
+        ),
     }
 }
 

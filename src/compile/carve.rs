@@ -39,6 +39,9 @@ pub enum Why {
     Carved,
     /// The path did not exist when the rules were built, so no rule could be attached to it.
     Missing,
+    /// A file with other names (hard links): Landlock attaches a rule to the inode, so the rule
+    /// would also grant it under its other names, which may be denied. No rule is given.
+    Linked,
 }
 
 /// Why a carve could not be built.
@@ -160,6 +163,12 @@ fn verdict<'a>(rules: &[Tracked<'a>], right: FsAccess) -> Verdict<'a> {
     }
 }
 
+/// Whether the file at `path` has more than one name. Unknown counts as yes: never widen.
+fn has_other_names(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).map_or(true, |m| m.nlink() > 1)
+}
+
 /// What a path is, as far as carving cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -214,8 +223,18 @@ impl Walk {
             let own = mixed
                 .iter()
                 .filter(|r| verdict(rules, *r).granted)
-                .fold(grant, |a, r| a | r);
-            self.emit(path, own & FsAccess::FILE);
+                .fold(grant, |a, r| a | r)
+                & FsAccess::FILE;
+            if !own.is_empty() && has_other_names(path) {
+                self.out.narrowed.push(Narrowing {
+                    path: path.to_path_buf(),
+                    rights: own,
+                    why: Why::Linked,
+                    rule: cause.map(|r| r.span),
+                });
+                return Ok(());
+            }
+            self.emit(path, own);
             return Ok(());
         }
         self.emit(path, grant);

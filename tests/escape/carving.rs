@@ -234,8 +234,6 @@ fn nothing_the_profile_denies_is_readable() {
 }
 
 #[test]
-#[ignore = "escape: a hard link of a denied file, made before the run, beside a carve, makes the \
-            denied name readable and writable (the carve puts its rule on the shared inode)"]
 fn a_hard_link_made_before_the_run_does_not_expose_the_denied_name() {
     let home = Home::planted();
     // Someone (a backup tool, the user) linked the key into the home before llrun started.
