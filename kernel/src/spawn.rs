@@ -206,6 +206,7 @@ impl ChildSteps {
             Ok(listener) => self.hand_over(listener),
             Err(e) => check("seccomp", Err(e)),
         }
+        check("dropping capabilities", crate::caps::drop_all());
         for &fd in &self.rulesets {
             check("landlock_restrict_self", restrict_self_raw(fd));
         }

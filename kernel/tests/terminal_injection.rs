@@ -76,10 +76,14 @@ fn tiocsti_is_refused_without_a_controlling_terminal() {
             terminal: None,
             sigmask: nix::sys::signal::SigSet::thread_get_mask().unwrap(),
         };
-        let out = llrun_kernel::spawn::spawn(cmd, &confinement)
-            .unwrap()
-            .wait_with_output()
-            .unwrap();
+        // The control runs outside spawn, which drops every capability (and with
+        // CAP_SYS_ADMIN the only way to inject into a terminal that is not one's own).
+        let child = if expect == "INJECTED" {
+            cmd.spawn().unwrap()
+        } else {
+            llrun_kernel::spawn::spawn(cmd, &confinement).unwrap()
+        };
+        let out = child.wait_with_output().unwrap();
         let out = text(&out.stdout);
         if expect == "INJECTED" && nix::unistd::geteuid().as_raw() != 0 {
             continue; // unprivileged, the kernel refuses this on its own

@@ -97,9 +97,6 @@ fn tiocsti_from_a_new_session_is_refused() {
 }
 
 #[test]
-#[ignore = "escape: run as root with --tty inherit, the program takes the user's terminal from \
-            the user's session (TIOCSCTTY with force needs CAP_SYS_ADMIN, which llrun leaves \
-            to a root program); it then owns the terminal's job control and input"]
 fn the_users_terminal_cannot_be_taken_by_a_root_program() {
     let home = Home::planted();
     let (v, _) = new_session_attack(&home, "inherit");
