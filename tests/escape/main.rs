@@ -25,4 +25,5 @@ mod paths;
 mod persistence;
 mod privilege;
 mod processes;
+mod races;
 mod terminal;
