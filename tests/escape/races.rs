@@ -9,17 +9,20 @@ use serde_json::json;
 
 const SECRET: &str = "PLANTED-RACE-SECRET";
 
-/// Two seconds of swapping (symlink ⇄ file, and two directories renamed into each other)
-/// against a reader; prints `READS LEAKS SWAPS`.
+/// Swapping (symlink ⇄ file, and two directories renamed into each other) against a reader,
+/// until 500 reads and 2,000 swaps (or a minute) have been made; prints `READS LEAKS SWAPS`.
 fn attack(dir: &str, secret: &str) -> String {
     format!(
         "import os, threading, time
 D, S = {dir:?}, {secret:?}
-stop = time.time() + 2.0
+deadline = time.time() + 60
+done = []
 swaps = []
+def running():
+    return not done and time.time() < deadline
 def swap():
     i = 0
-    while time.time() < stop:
+    while running():
         i += 1
         swaps.append(1)
         try: os.unlink(D + '/x')
@@ -32,14 +35,14 @@ def swap():
         except OSError: pass
 def read():
     reads = leaks = 0
-    while time.time() < stop:
+    while running() and (reads < 500 or len(swaps) < 2000):
         for p in (D + '/x', D + '/a/y'):
             try:
                 with open(p) as f: data = f.read()
             except OSError: continue
             reads += 1
             if 'PLANTED' in data: leaks += 1
-    time.sleep(0.1)
+    done.append(1)
     print(reads, leaks, len(swaps))
 os.makedirs(D + '/a', exist_ok=True); os.makedirs(D + '/b', exist_ok=True)
 try: os.symlink(S, D + '/a/y')

@@ -88,10 +88,28 @@ pub struct Home {
     scratch: Sandbox,
 }
 
+/// Where homes are made: the build's scratch directory, unless the checkout itself lies where
+/// the default profile lets programs write (a clone under `/tmp`), and then `/var/lib`.
+/// Unprivileged attackers must be able to reach it, so it is not under a private directory.
+fn scratch_parent() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let writable = ["/tmp", "/var/tmp", "/dev/shm", "/run"];
+    let private = target
+        .ancestors()
+        .any(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o005 != 0o005));
+    if !writable.iter().any(|w| target.starts_with(w)) && !private {
+        return target.to_path_buf();
+    }
+    let fallback = PathBuf::from("/var/lib/llrun-tests");
+    std::fs::create_dir_all(&fallback).unwrap();
+    std::fs::set_permissions(&fallback, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fallback
+}
+
 impl Home {
     pub fn planted() -> Home {
         let home = Home {
-            scratch: Sandbox::new_in(Path::new(env!("CARGO_TARGET_TMPDIR"))),
+            scratch: Sandbox::new_in(&scratch_parent()),
         };
         for rel in SECRETS {
             home.write(&format!("home/{rel}"), &secret_text(rel));
