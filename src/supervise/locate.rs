@@ -36,10 +36,12 @@ impl Located {
 
 /// Where the program's `dir` is: its working directory, or one of its descriptors. Opened
 /// through `/proc/PID/…` by llrun, which is not sandboxed: the result is the program's own
-/// directory, whatever the program did to its view.
+/// directory, whatever the program did to its view. An absolute path starts at `/`: the
+/// program's root is llrun's, since it can neither `chroot` (llrun dropped its capabilities)
+/// nor change mounts (Landlock forbids it).
 pub fn base(pid: Pid, dir: Dir, absolute: bool) -> Result<OwnedFd, Errno> {
     let link = match (absolute, dir) {
-        (true, _) => format!("/proc/{pid}/root"),
+        (true, _) => "/".to_string(),
         (false, Dir::Cwd) => format!("/proc/{pid}/cwd"),
         (false, Dir::Fd(fd)) => format!("/proc/{pid}/fd/{fd}"),
     };

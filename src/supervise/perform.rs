@@ -18,7 +18,8 @@ use std::os::unix::ffi::OsStrExt;
 /// Carries out `job` for call `id` of thread `pid` and answers the call. Returns the errno the
 /// program got, if any (for the log).
 pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<Errno> {
-    let umask = umask_of(pid);
+    // Only creations need it: reading /proc costs more than the rest of a reopen.
+    let umask = || umask_of(pid);
     let result = match job {
         Job::Reopen { node, flags } => reopen(&node, flags).map(|f| Done::Fd(f, cloexec(flags))),
         Job::Create { at, flags, mode } => nix::fcntl::openat(
@@ -28,20 +29,20 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
                 | OFlag::O_NOFOLLOW
                 | OFlag::O_CLOEXEC
                 | OFlag::O_NOCTTY,
-            Mode::from_bits_truncate(mode & !umask),
+            Mode::from_bits_truncate(mode & !umask()),
         )
         .map(|f| Done::Fd(f, cloexec(flags))),
         Job::MakeDir { at, mode } => nix::sys::stat::mkdirat(
             &at.parent,
             OsStr::from_bytes(&at.name),
-            Mode::from_bits_truncate(mode & !umask),
+            Mode::from_bits_truncate(mode & !umask()),
         )
         .map(|()| Done::Value(0)),
         Job::MakeNode { at, mode, dev } => nix::sys::stat::mknodat(
             &at.parent,
             OsStr::from_bytes(&at.name),
             SFlag::from_bits_truncate(mode & nix::libc::S_IFMT),
-            Mode::from_bits_truncate(mode & 0o7777 & !umask),
+            Mode::from_bits_truncate(mode & 0o7777 & !umask()),
             dev,
         )
         .map(|()| Done::Value(0)),
