@@ -24,11 +24,13 @@ fn environ_attack(home: &Home, as_nobody: bool) -> crate::attack::Verdicts {
         "include <default>\nenv unset LLRUN_TOKEN\n",
     );
     let victim = Victim::spawn();
+    if as_nobody {
+        home.open_to_everyone();
+    }
     let mut cmd = home.llrun(&profile.to_string_lossy());
     cmd.env("LLRUN_TOKEN", TOKEN)
         .args(crate::attack::python(ENVIRON, &[&victim.pid()]));
     if as_nobody {
-        home.open_to_everyone();
         cmd.uid(65534).gid(65534);
     }
     crate::attack::Verdicts::of(cmd.output().unwrap())

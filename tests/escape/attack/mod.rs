@@ -88,6 +88,20 @@ pub struct Home {
     scratch: Sandbox,
 }
 
+/// Copies the directory tree `from` to `to`, readable by everyone.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// Where homes are made: the build's scratch directory, unless the checkout itself lies where
 /// the default profile lets programs write (a clone under `/tmp`), and then `/var/lib`.
 /// Unprivileged attackers must be able to reach it, so it is not under a private directory.
@@ -173,6 +187,15 @@ impl Home {
         if profiles.exists() {
             std::fs::set_permissions(&profiles, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
+        // The build may sit in a directory other users cannot enter (a clone under a private
+        // temporary directory): give them a copy of llrun and of the shipped profiles here,
+        // which [`Home::llrun_with`] then uses.
+        std::fs::copy(env!("CARGO_BIN_EXE_llrun"), self.root().join("llrun")).unwrap();
+        let shipped = self.root().join("shipped");
+        copy_tree(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles")),
+            &shipped,
+        );
     }
 
     /// llrun with `HOME` set to the planted home, started in `work/`, quiet.
@@ -182,7 +205,15 @@ impl Home {
 
     /// The same with more llrun `options` (such as `--tty inherit`).
     pub fn llrun_with(&self, options: &[&str], profile: &str) -> Command {
-        let mut c = common::llrun();
+        let public = self.root().join("llrun");
+        let mut c = if public.exists() {
+            let mut c = Command::new(&public);
+            c.env("LLRUN_PROFILE_PATH", self.root().join("shipped"))
+                .stdin(Stdio::null());
+            c
+        } else {
+            common::llrun()
+        };
         c.args(options);
         c.env("HOME", self.home())
             .env_remove("XDG_CONFIG_HOME")
