@@ -2,22 +2,22 @@
 //! that "missing", "unexpected" and "quoted keyword" errors read the same everywhere and point
 //! at the right place.
 
-use super::ast::{Spanned, Word};
+use super::ast::Spanned;
 use super::lex::Tok;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
-/// The words after a statement's keyword, consumed in order. Owning them lets the statement
-/// move its words into the tree instead of copying them.
-pub struct Args {
-    rest: std::vec::IntoIter<Tok>,
+/// The words after a statement's keyword, consumed in order. Borrows the line's words: a
+/// statement copies into the tree only the words it keeps.
+pub struct Args<'a> {
+    rest: &'a [Tok<'a>],
     /// The point just after the last word consumed (at first, the keyword).
     gap: Span,
 }
 
-impl Args {
+impl<'a> Args<'a> {
     /// The words after a keyword that ends at `keyword.end`.
-    pub fn new(keyword: Span, rest: std::vec::IntoIter<Tok>) -> Self {
+    pub fn new(keyword: Span, rest: &'a [Tok<'a>]) -> Self {
         let gap = Span {
             start: keyword.end,
             ..keyword
@@ -25,41 +25,32 @@ impl Args {
         Args { rest, gap }
     }
 
-    pub fn next(&mut self) -> Option<Word> {
-        self.next_tok().map(|t| t.word)
-    }
-
-    pub fn next_tok(&mut self) -> Option<Tok> {
-        let tok = self.rest.next()?;
-        self.gap = Span {
-            start: tok.word.span.end,
-            ..tok.word.span
-        };
+    pub fn next(&mut self) -> Option<&'a Tok<'a>> {
+        let (tok, rest) = self.rest.split_first()?;
+        self.rest = rest;
+        self.gap = after(tok);
         Some(tok)
     }
 
     /// The next word if it touches the previous one (`NAME=` then `"value"`).
-    pub fn next_glued(&mut self) -> Option<Tok> {
+    pub fn next_glued(&mut self) -> Option<&'a Tok<'a>> {
         if self.peek()?.glued {
-            self.next_tok()
+            self.next()
         } else {
             None
         }
     }
 
-    pub fn peek(&self) -> Option<&Tok> {
-        self.rest.as_slice().first()
+    pub fn peek(&self) -> Option<&'a Tok<'a>> {
+        self.rest.first()
     }
 
     /// All the words not consumed yet.
-    pub fn rest(&mut self) -> Vec<Tok> {
-        if let Some(last) = self.rest.as_slice().last() {
-            self.gap = Span {
-                start: last.word.span.end,
-                ..last.word.span
-            };
+    pub fn rest(&mut self) -> &'a [Tok<'a>] {
+        if let Some(last) = self.rest.last() {
+            self.gap = after(last);
         }
-        std::mem::take(&mut self.rest).collect()
+        std::mem::take(&mut self.rest)
     }
 
     /// An error for a word that is missing, pointing at the gap where it belongs.
@@ -68,29 +59,47 @@ impl Args {
     }
 
     /// Succeeds when every word has been consumed; otherwise the first extra word is an error.
-    pub fn done(&self, hint: impl Into<String>) -> Result<(), Diagnostic> {
+    pub fn done(&self, hint: &str) -> Result<(), Diagnostic> {
+        self.done_with(|| hint.to_string())
+    }
+
+    /// [`Args::done`] with a hint that is only formatted when it is needed.
+    pub fn done_with(&self, hint: impl FnOnce() -> String) -> Result<(), Diagnostic> {
         match self.peek() {
             None => Ok(()),
-            Some(tok) => Err(unexpected(&tok.word).with_hint(hint)),
+            Some(tok) => Err(unexpected(tok).with_hint(hint())),
         }
     }
 }
 
+/// The empty span just after a word.
+fn after(tok: &Tok) -> Span {
+    Span {
+        start: tok.span.end,
+        ..tok.span
+    }
+}
+
 /// "unexpected `word`", for a word that should not be there.
-pub fn unexpected(word: &Word) -> Diagnostic {
-    Diagnostic::new(word.span, format!("unexpected `{}`", shorten(&word.text)))
+pub fn unexpected(tok: &Tok) -> Diagnostic {
+    Diagnostic::new(tok.span, format!("unexpected `{}`", shorten(&tok.text)))
+}
+
+/// Whether `tok` is the bare word `text` (a quoted `"{"` is a pattern, not a brace).
+pub fn is(tok: &Tok, text: &str) -> bool {
+    !tok.quoted && tok.text.len() == text.len() && tok.text == text
 }
 
 /// The text of a word that must be a keyword-like word, refusing quotes: `"read"` is a
 /// pattern-looking thing, not an access word, and silently accepting it would blur the two.
-pub fn bare<'w>(word: &'w Word, what: &str) -> Result<&'w str, Diagnostic> {
-    if word.quoted {
+pub fn bare<'t>(tok: &'t Tok, what: &str) -> Result<&'t str, Diagnostic> {
+    if tok.quoted {
         return Err(
-            Diagnostic::new(word.span, format!("{what} must not be quoted"))
-                .with_hint(format!("write it bare: `{}`", shorten(&word.text))),
+            Diagnostic::new(tok.span, format!("{what} must not be quoted"))
+                .with_hint(format!("write it bare: `{}`", shorten(&tok.text))),
         );
     }
-    Ok(&word.text)
+    Ok(&tok.text)
 }
 
 /// Refuses words that touch the word before them (`/a"b c"`, `"x"y`): each word is either bare
@@ -98,12 +107,12 @@ pub fn bare<'w>(word: &'w Word, what: &str) -> Result<&'w str, Diagnostic> {
 pub fn no_glue(toks: &[Tok]) -> Result<(), Diagnostic> {
     match toks.iter().find(|t| t.glued) {
         None => Ok(()),
-        Some(tok) => Err(glued(&tok.word)),
+        Some(tok) => Err(glued(tok)),
     }
 }
 
 /// The error for a word that touches the one before it.
-pub fn glued(tok: &Word) -> Diagnostic {
+pub fn glued(tok: &Tok) -> Diagnostic {
     let at = Span {
         file: tok.span.file,
         start: tok.span.start,
@@ -123,13 +132,36 @@ pub fn spanned<T>(value: T, span: Span) -> Spanned<T> {
     Spanned { value, span }
 }
 
+/// The comma-separated pieces of a bare word (`read,exec`, `80,443`), each read by `each` with
+/// its own span so that an error points at the one piece that is wrong.
+pub fn comma_list<T>(
+    tok: &Tok,
+    mut each: impl FnMut(&str, Span) -> Result<T, Diagnostic>,
+) -> Result<Vec<Spanned<T>>, Diagnostic> {
+    let text: &str = &tok.text;
+    let mut out = Vec::with_capacity(text.bytes().filter(|&b| b == b',').count() + 1);
+    let mut start = 0;
+    loop {
+        let end = text[start..]
+            .bytes()
+            .position(|b| b == b',')
+            .map_or(text.len(), |i| start + i);
+        let span = sub(tok, start, end);
+        out.push(spanned(each(&text[start..end], span)?, span));
+        if end == text.len() {
+            return Ok(out);
+        }
+        start = end + 1;
+    }
+}
+
 /// The span of bytes `start..end` of a bare word's text (its text is its source).
-pub fn sub(word: &Word, start: usize, end: usize) -> Span {
-    debug_assert!(!word.quoted);
+pub fn sub(tok: &Tok, start: usize, end: usize) -> Span {
+    debug_assert!(!tok.quoted);
     Span {
-        file: word.span.file,
-        start: word.span.start + start,
-        end: word.span.start + end,
+        file: tok.span.file,
+        start: tok.span.start + start,
+        end: tok.span.start + end,
     }
 }
 

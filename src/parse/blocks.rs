@@ -20,13 +20,21 @@ struct Open {
 }
 
 /// The statements read so far, and the blocks still open around the current line.
-#[derive(Default)]
 pub struct Tree {
     top: Vec<Stmt>,
     open: Vec<Open>,
 }
 
 impl Tree {
+    /// A tree for a file of `lines` lines: room for a statement a line, so that the file's
+    /// statements are not copied again and again as the list grows.
+    pub fn with_lines(lines: usize) -> Self {
+        Tree {
+            top: Vec::with_capacity(lines),
+            open: Vec::new(),
+        }
+    }
+
     /// Appends a statement to the innermost open block (or the file).
     pub fn push(&mut self, stmt: Stmt) {
         let list = match self.open.last_mut() {

@@ -11,13 +11,12 @@ use crate::diag::Diagnostic;
 use crate::source::Span;
 
 /// Adds the statement on one logical line (never empty) to `tree`.
-pub fn line(tree: &mut Tree, toks: Vec<Tok>) -> Result<(), Diagnostic> {
-    stray_backslash(&toks)?;
-    let span = line_span(&toks);
-    let mut words = toks.into_iter();
-    let Some(Tok { word: first, .. }) = words.next() else {
+pub fn line(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
+    stray_backslash(toks)?;
+    let Some((first, words)) = toks.split_first() else {
         return Ok(());
     };
+    let span = line_span(toks);
     if first.quoted {
         return Err(Diagnostic::new(
             first.span,
@@ -25,10 +24,10 @@ pub fn line(tree: &mut Tree, toks: Vec<Tok>) -> Result<(), Diagnostic> {
         )
         .with_hint(format!("e.g. `allow read {}`", args::shorten(&first.text))));
     }
-    match first.text.as_str() {
-        "}" => close(tree, first.span, words.as_slice()),
+    match &*first.text {
+        "}" => close(tree, first.span, words),
         "if" => {
-            args::no_glue(words.as_slice())?;
+            args::no_glue(words)?;
             tree.open(cond::header(first.span, words)?, first.span, span)
         }
         kw => {
@@ -40,14 +39,14 @@ pub fn line(tree: &mut Tree, toks: Vec<Tok>) -> Result<(), Diagnostic> {
 }
 
 /// A statement that is not block structure.
-fn statement(kw: &str, at: Span, words: std::vec::IntoIter<Tok>) -> Result<StmtKind, Diagnostic> {
+fn statement(kw: &str, at: Span, words: &[Tok]) -> Result<StmtKind, Diagnostic> {
     if !KEYWORDS.contains(&kw) {
         return Err(unknown(at, kw));
     }
-    if !assigns(kw, words.as_slice()) {
-        args::no_glue(words.as_slice())?;
+    if !assigns(kw, words) {
+        args::no_glue(words)?;
     }
-    no_braces(words.as_slice())?;
+    no_braces(words)?;
     let args = Args::new(at, words);
     match kw {
         "allow" => rule::rule(RuleKind::Allow, kw, args),
@@ -66,11 +65,7 @@ fn statement(kw: &str, at: Span, words: std::vec::IntoIter<Tok>) -> Result<StmtK
 /// `set NAME=VALUE` and `env set NAME=VALUE…`, where `NAME=` may be glued to a quoted value
 /// (checked, with every other glue, in [`env`]).
 fn assigns(kw: &str, rest: &[Tok]) -> bool {
-    let first = rest
-        .first()
-        .map(|t| &t.word)
-        .filter(|w| !w.quoted)
-        .map(|w| w.text.as_str());
+    let first = rest.first().filter(|t| !t.quoted).map(|t| &*t.text);
     match kw {
         "set" => first.is_some_and(|t| t.contains('=')),
         "env" => first == Some("set"),
@@ -130,28 +125,23 @@ fn unknown_hint(kw: &str) -> String {
 
 /// `}` alone, or `} else {`; `rest` is what follows the `}`.
 fn close(tree: &mut Tree, brace: Span, rest: &[Tok]) -> Result<(), Diagnostic> {
-    let Some(next) = rest.first().map(|t| &t.word) else {
+    let Some(next) = rest.first() else {
         return tree.close(brace);
     };
-    if next.quoted || next.text != "else" {
+    if !args::is(next, "else") {
         return Err(args::unexpected(next).with_hint(
             "`}` stands alone on its line (or `} else {`); put the statement on the next line",
         ));
     }
     args::no_glue(rest)?;
-    match rest.get(1).map(|t| &t.word) {
-        Some(w) if !w.quoted && w.text == "{" && rest.len() == 2 => {
-            tree.otherwise(brace, next.span)
-        }
-        Some(w) if !w.quoted && w.text == "if" => Err(Diagnostic::new(
-            w.span,
-            "`else if` is not supported",
-        )
-        .with_hint(
-            "write `} else {`, put the inner `if … {` on the next line, and close both blocks",
-        )),
-        Some(w) if !w.quoted && w.text == "{" => {
-            Err(args::unexpected(&rest[2].word).with_hint("`} else {` ends the line"))
+    match rest.get(1) {
+        Some(w) if args::is(w, "{") && rest.len() == 2 => tree.otherwise(brace, next.span),
+        Some(w) if args::is(w, "if") => Err(Diagnostic::new(w.span, "`else if` is not supported")
+            .with_hint(
+                "write `} else {`, put the inner `if … {` on the next line, and close both blocks",
+            )),
+        Some(w) if args::is(w, "{") => {
+            Err(args::unexpected(&rest[2]).with_hint("`} else {` ends the line"))
         }
         Some(w) => Err(args::unexpected(w).with_hint("write `} else {`")),
         None => Err(Diagnostic::new(
@@ -167,24 +157,21 @@ fn close(tree: &mut Tree, brace: Span, rest: &[Tok]) -> Result<(), Diagnostic> {
 
 /// `{` and `}` as words of an ordinary statement are almost certainly misplaced block braces.
 fn no_braces(toks: &[Tok]) -> Result<(), Diagnostic> {
-    match toks
-        .iter()
-        .find(|t| !t.word.quoted && (t.word.text == "{" || t.word.text == "}"))
-    {
+    match toks.iter().find(|t| args::is(t, "{") || args::is(t, "}")) {
         None => Ok(()),
-        Some(t) if t.word.text == "{" => Err(args::unexpected(&t.word)
+        Some(t) if t.text == "{" => Err(args::unexpected(t)
             .with_hint("only an `if` line opens a block: `if exists /opt/app {`")),
-        Some(t) => Err(args::unexpected(&t.word).with_hint("`}` closes a block on its own line")),
+        Some(t) => Err(args::unexpected(t).with_hint("`}` closes a block on its own line")),
     }
 }
 
 /// A `\` followed by blanks is a word, not a line continuation: say so rather than treating it
 /// as a pattern.
 fn stray_backslash(toks: &[Tok]) -> Result<(), Diagnostic> {
-    match toks.iter().find(|t| !t.word.quoted && t.word.text == "\\") {
+    match toks.iter().find(|t| args::is(t, "\\")) {
         None => Ok(()),
         Some(t) => Err(Diagnostic::new(
-            t.word.span,
+            t.span,
             "`\\` continues a line only as its very last character",
         )
         .with_hint("remove the blanks (or comment) after the `\\`, or remove the `\\`")),
@@ -194,7 +181,7 @@ fn stray_backslash(toks: &[Tok]) -> Result<(), Diagnostic> {
 /// From the first word to the last: the statement's place for `file:line` and carets.
 fn line_span(toks: &[Tok]) -> Span {
     Span {
-        end: toks[toks.len() - 1].word.span.end,
-        ..toks[0].word.span
+        end: toks[toks.len() - 1].span.end,
+        ..toks[0].span
     }
 }

@@ -2,7 +2,7 @@
 //! `if [not] abi OP N {`.
 
 use super::args::{self, Args, spanned};
-use super::ast::{Cond, Word};
+use super::ast::Cond;
 use super::lex::Tok;
 use super::stmt::abi_number;
 use super::word::{NAME_HINT, is_name};
@@ -14,29 +14,24 @@ const FORMS: &str =
     "conditions are `exists PATH`, `env NAME` and `abi >= N`, optionally after `not`";
 
 /// Parses the words of an `if … {` line after the `if` (which is at `at`).
-pub fn header(at: Span, words: std::vec::IntoIter<Tok>) -> Result<Cond, Diagnostic> {
-    let mut words: Vec<Tok> = words.collect();
-    let opens = words
-        .last()
-        .is_some_and(|t| !t.word.quoted && t.word.text == "{");
-    if !opens {
+pub fn header(at: Span, words: &[Tok]) -> Result<Cond, Diagnostic> {
+    let Some((_, words)) = words.split_last().filter(|(last, _)| args::is(last, "{")) else {
         return Err(no_brace(at, words));
-    }
-    words.pop();
-    let mut args = Args::new(at, words.into_iter());
+    };
+    let mut args = Args::new(at, words);
     let cond = cond(&mut args)?;
-    args.done(format!("{FORMS}; quote a path that contains blanks"))?;
+    args.done_with(|| format!("{FORMS}; quote a path that contains blanks"))?;
     Ok(cond)
 }
 
 /// The error for an `if` line that does not end with `{`.
-fn no_brace(at: Span, words: Vec<Tok>) -> Diagnostic {
-    if let Some(brace) = words.iter().find(|t| !t.word.quoted && t.word.text == "{") {
-        return Diagnostic::new(brace.word.span, "a block's statements go on the lines after `{`")
+fn no_brace(at: Span, words: &[Tok]) -> Diagnostic {
+    if let Some(brace) = words.iter().find(|t| args::is(t, "{")) {
+        return Diagnostic::new(brace.span, "a block's statements go on the lines after `{`")
             .with_hint("end the `if` line with `{`, put each statement on its own line, and `}` on a line of its own");
     }
-    let mut args = Args::new(at, words.into_iter());
-    match args.rest().pop().map(|t| t.word) {
+    let mut args = Args::new(at, words);
+    match args.rest().last() {
         None => args.missing(
             "`if` needs a condition and `{`",
             format!("e.g. `if exists /opt/app {{`; {FORMS}"),
@@ -59,26 +54,30 @@ fn cond(args: &mut Args) -> Result<Cond, Diagnostic> {
             format!("e.g. `if exists /opt/app {{`; {FORMS}"),
         ));
     };
-    let text = args::bare(&word, "a condition")?;
+    let text = args::bare(word, "a condition")?;
     if text == "not" {
-        if let Some(again) = args
-            .peek()
-            .filter(|t| t.word.text == "not" && !t.word.quoted)
-        {
-            return Err(Diagnostic::new(again.word.span, "`not not` cancels out")
+        if let Some(again) = args.peek().filter(|t| args::is(t, "not")) {
+            return Err(Diagnostic::new(again.span, "`not not` cancels out")
                 .with_hint("remove both `not`s"));
         }
         return Ok(Cond::Not(Box::new(cond(args)?)));
     }
     match text {
-        "exists" => Ok(Cond::Exists(operand(args, "exists", "a path", "/opt/app")?)),
+        "exists" => Ok(Cond::Exists(
+            operand(args, "exists", "a path", "/opt/app")?.to_word(),
+        )),
         "env" => env_name(operand(args, "env", "a variable name", "DISPLAY")?),
         "abi" => abi(args),
-        _ => Err(unknown(&word)),
+        _ => Err(unknown(word)),
     }
 }
 
-fn operand(args: &mut Args, kw: &str, what: &str, example: &str) -> Result<Word, Diagnostic> {
+fn operand<'a>(
+    args: &mut Args<'a>,
+    kw: &str,
+    what: &str,
+    example: &str,
+) -> Result<&'a Tok<'a>, Diagnostic> {
     args.next().ok_or_else(|| {
         args.missing(
             format!("`{kw}` needs {what}"),
@@ -87,7 +86,7 @@ fn operand(args: &mut Args, kw: &str, what: &str, example: &str) -> Result<Word,
     })
 }
 
-fn env_name(word: Word) -> Result<Cond, Diagnostic> {
+fn env_name(word: &Tok) -> Result<Cond, Diagnostic> {
     if word.quoted || !is_name(&word.text) {
         return Err(Diagnostic::new(
             word.span,
@@ -100,7 +99,7 @@ fn env_name(word: Word) -> Result<Cond, Diagnostic> {
             "{NAME_HINT}; `if env NAME` is true when NAME is set and not empty"
         )));
     }
-    Ok(Cond::Env(spanned(word.text, word.span)))
+    Ok(Cond::Env(spanned(word.text.to_string(), word.span)))
 }
 
 fn abi(args: &mut Args) -> Result<Cond, Diagnostic> {
@@ -111,7 +110,7 @@ fn abi(args: &mut Args) -> Result<Cond, Diagnostic> {
     let op = words::lookup(CMP_OPS, &op_word.text)
         .filter(|_| !op_word.quoted)
         .ok_or_else(|| {
-            let hint = match op_word.text.as_str() {
+            let hint = match &*op_word.text {
                 "=" => "did you mean `==`?".to_string(),
                 "=>" => "did you mean `>=`?".to_string(),
                 "=<" => "did you mean `<=`?".to_string(),
@@ -135,10 +134,10 @@ fn abi(args: &mut Args) -> Result<Cond, Diagnostic> {
             example,
         ));
     };
-    Ok(Cond::Abi(op, abi_number(&n)?))
+    Ok(Cond::Abi(op, abi_number(n)?))
 }
 
-fn unknown(word: &Word) -> Diagnostic {
+fn unknown(word: &Tok) -> Diagnostic {
     let text = &word.text;
     let hint = if text.len() > 3 && text.starts_with("abi") {
         let rest = &text[3..];

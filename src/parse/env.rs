@@ -11,17 +11,17 @@ use crate::diag::Diagnostic;
 const SET_EXAMPLE: &str = "e.g. `set APP_DIR = \"/opt/app\"`";
 
 pub fn set(mut args: Args) -> Result<StmtKind, Diagnostic> {
-    let Some(first) = args.next_tok() else {
+    let Some(first) = args.next() else {
         return Err(args.missing("`set` needs a name and a value", SET_EXAMPLE));
     };
-    if !first.word.quoted && first.word.text.contains('=') {
-        let (name, value) = assignment(&first, &mut args)?;
+    if !first.quoted && first.text.contains('=') {
+        let (name, value) = assignment(first, &mut args)?;
         args.done("`set` takes one value; quote it if it contains blanks")?;
         return Ok(StmtKind::Set { name, value });
     }
-    let name = var_name(&first.word)?;
+    let name = var_name(first)?;
     match args.next() {
-        Some(eq) if !eq.quoted && eq.text == "=" => {}
+        Some(eq) if args::is(eq, "=") => {}
         Some(other) => {
             return Err(
                 Diagnostic::new(other.span, "expected `=` after the variable name")
@@ -39,7 +39,10 @@ pub fn set(mut args: Args) -> Result<StmtKind, Diagnostic> {
         ));
     };
     args.done("`set` takes one value; quote it if it contains blanks, e.g. `\"a b\"`")?;
-    Ok(StmtKind::Set { name, value })
+    Ok(StmtKind::Set {
+        name,
+        value: value.to_word(),
+    })
 }
 
 pub fn env(mut args: Args) -> Result<StmtKind, Diagnostic> {
@@ -47,7 +50,7 @@ pub fn env(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(action) = args.next() else {
         return Err(args.missing("`env` needs `keep`, `unset` or `set`", examples));
     };
-    let text = args::bare(&action, "`keep`, `unset` or `set`")?;
+    let text = args::bare(action, "`keep`, `unset` or `set`")?;
     if !ENV_ACTIONS.contains(&text) {
         return Err(Diagnostic::new(
             action.span,
@@ -68,8 +71,8 @@ pub fn env(mut args: Args) -> Result<StmtKind, Diagnostic> {
         "unset" => EnvAction::Unset(name_patterns(text, args.rest())?),
         _ => {
             let mut pairs = Vec::new();
-            while let Some(tok) = args.next_tok() {
-                pairs.push(assignment(&tok, &mut args)?);
+            while let Some(tok) = args.next() {
+                pairs.push(assignment(tok, &mut args)?);
             }
             EnvAction::Set(pairs)
         }
@@ -77,8 +80,7 @@ pub fn env(mut args: Args) -> Result<StmtKind, Diagnostic> {
 }
 
 /// `NAME=VALUE`, or `NAME=` glued to a quoted value (taken from `args`).
-fn assignment(tok: &Tok, args: &mut Args) -> Result<(Spanned<String>, Word), Diagnostic> {
-    let word = &tok.word;
+fn assignment(word: &Tok, args: &mut Args) -> Result<(Spanned<String>, Word), Diagnostic> {
     let Some(eq) = word.text.find('=').filter(|_| !word.quoted) else {
         let hint = if word.quoted {
             "quote only the value: `NAME=\"some value\"`"
@@ -103,8 +105,8 @@ fn assignment(tok: &Tok, args: &mut Args) -> Result<(Spanned<String>, Word), Dia
     let name = spanned(name.to_string(), args::sub(word, 0, eq));
     let rest = &word.text[eq + 1..];
     let value = match args.next_glued() {
-        Some(glued) if rest.is_empty() && glued.word.quoted => glued.word,
-        Some(glued) => return Err(args::glued(&glued.word)),
+        Some(glued) if rest.is_empty() && glued.quoted => glued.to_word(),
+        Some(glued) => return Err(args::glued(glued)),
         None => {
             let span = args::sub(word, eq + 1, word.text.len());
             Word {
@@ -116,15 +118,15 @@ fn assignment(tok: &Tok, args: &mut Args) -> Result<(Spanned<String>, Word), Dia
         }
     };
     if let Some(after) = args.peek().filter(|t| t.glued) {
-        return Err(args::glued(&after.word));
+        return Err(args::glued(after));
     }
     Ok((name, value))
 }
 
 /// The name of a `set`: an identifier, not a reference to one.
-fn var_name(word: &Word) -> Result<Spanned<String>, Diagnostic> {
+fn var_name(word: &Tok) -> Result<Spanned<String>, Diagnostic> {
     if !word.quoted && is_name(&word.text) {
-        return Ok(spanned(word.text.clone(), word.span));
+        return Ok(spanned(word.text.to_string(), word.span));
     }
     let hint = match word
         .text
@@ -145,13 +147,13 @@ fn var_name(word: &Word) -> Result<Spanned<String>, Diagnostic> {
 }
 
 /// The names or globs of `env keep` / `env unset`; they are matched as globs, not expanded.
-fn name_patterns(action: &str, toks: Vec<Tok>) -> Result<Vec<Word>, Diagnostic> {
-    toks.into_iter()
-        .map(|tok| name_pattern(action, &tok.word).map(|()| tok.word))
+fn name_patterns(action: &str, toks: &[Tok]) -> Result<Vec<Word>, Diagnostic> {
+    toks.iter()
+        .map(|tok| name_pattern(action, tok).map(|()| tok.to_word()))
         .collect()
 }
 
-fn name_pattern(action: &str, word: &Word) -> Result<(), Diagnostic> {
+fn name_pattern(action: &str, word: &Tok) -> Result<(), Diagnostic> {
     let fail =
         |message: String, hint: &str| Err(Diagnostic::new(word.span, message).with_hint(hint));
     let text = &word.text;

@@ -1,7 +1,8 @@
 //! `include <NAME>`, `include "PATH"` and their `include?` forms.
 
 use super::args::{self, Args, spanned};
-use super::ast::{IncludeTarget, StmtKind, Word};
+use super::ast::{IncludeTarget, StmtKind};
+use super::lex::Tok;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
@@ -13,19 +14,17 @@ pub fn include(optional: bool, kw: &str, mut args: Args) -> Result<StmtKind, Dia
         ));
     };
     let target = target(kw, word)?;
-    args.done(format!(
-        "`{kw}` takes one file; write one `{kw}` line per file"
-    ))?;
+    args.done_with(|| format!("`{kw}` takes one file; write one `{kw}` line per file"))?;
     Ok(StmtKind::Include { optional, target })
 }
 
-fn target(kw: &str, word: Word) -> Result<IncludeTarget, Diagnostic> {
+fn target(kw: &str, word: &Tok) -> Result<IncludeTarget, Diagnostic> {
     if word.quoted {
         if word.text.is_empty() {
             return Err(Diagnostic::new(word.span, "empty include path")
                 .with_hint("name a file, e.g. `\"extra.llp\"`"));
         }
-        return Ok(IncludeTarget::Path(word));
+        return Ok(IncludeTarget::Path(word.to_word()));
     }
     let Some(inner) = word.text.strip_prefix('<') else {
         return Err(Diagnostic::new(word.span, format!("`{kw}` needs `<NAME>` or `\"PATH\"`")).with_hint(format!(
@@ -38,7 +37,7 @@ fn target(kw: &str, word: Word) -> Result<IncludeTarget, Diagnostic> {
             "write `<NAME>` with no blanks inside; use `\"PATH\"` for a file whose name has blanks",
         ));
     };
-    let span = args::sub(&word, 1, 1 + name.len());
+    let span = args::sub(word, 1, 1 + name.len());
     search_name(name, span)?;
     Ok(IncludeTarget::Search(spanned(name.to_string(), span)))
 }

@@ -1,53 +1,149 @@
-//! Lines of words: runs the pest grammar and turns each logical line into [`Tok`]s, handing
-//! them on one line at a time so that errors come out in file order.
+//! Words of logical lines: splits each physical line that the grammar found into words, and
+//! joins a line that ends in `\` to the next, handing on one logical line at a time so that
+//! errors come out in file order.
+//!
+//! The rules (docs/language.md, "Lexical structure"): blanks (space, tab) separate words; a word
+//! is `"quoted"` or bare; `#` where a word could start begins a comment, which runs to the end
+//! of the line; a `\` as the very last character of a line, outside a comment, continues the
+//! logical line on the next. Words are slices of the source, so a line costs no allocation.
 
 use super::ast::Word;
-use super::grammar::{self, LlpParser, Rule};
-use super::word;
+use super::grammar::{self, Line};
+use super::scan;
+use super::word::{self, Marks};
 use crate::diag::Diagnostic;
-use crate::source::FileId;
-use pest::Parser as _;
-use pest::Token;
+use crate::source::{FileId, Span};
+use std::borrow::Cow;
 
-/// One word of a line, and whether it touches the word before it with no blank in between
-/// (`NAME="value"` is two tokens, glued; most statements refuse glued tokens).
+/// One word of a logical line, borrowed from the source unless unescaping changed it.
 #[derive(Debug, Clone)]
-pub struct Tok {
-    pub word: Word,
+pub struct Tok<'a> {
+    /// As [`Word::text`]: unquoted and unescaped, `${VARS}` and `~` unexpanded.
+    pub text: Cow<'a, str>,
+    pub quoted: bool,
+    /// As [`Word::literal_dollars`]: where a `\$` put a `$` that must not start a variable.
+    pub literal_dollars: Vec<usize>,
+    pub span: Span,
+    /// Whether it touches the word before it with no blank in between (`NAME="value"` is two
+    /// tokens, glued; most statements refuse glued tokens).
     pub glued: bool,
 }
 
+impl Tok<'_> {
+    /// The word as the syntax tree keeps it.
+    pub fn to_word(&self) -> Word {
+        Word {
+            text: self.text.to_string(),
+            quoted: self.quoted,
+            literal_dollars: self.literal_dollars.clone(),
+            span: self.span,
+        }
+    }
+}
+
 /// Calls `each` with the words of every logical line that has any, in order.
-///
-/// Walks pest's flat token stream rather than nested `Pair`s: word rules are atomic, so a word's
-/// start is the last `Start` seen before its `End`, and this is markedly cheaper per word.
-pub fn for_each_line(
-    text: &str,
+pub fn for_each_line<'a>(
+    text: &'a str,
     file: FileId,
-    mut each: impl FnMut(Vec<Tok>) -> Result<(), Diagnostic>,
+    mut each: impl FnMut(&[Tok<'a>]) -> Result<(), Diagnostic>,
 ) -> Result<(), Diagnostic> {
-    let pairs = LlpParser::parse(Rule::file, text).map_err(|e| grammar::error(&e, file))?;
-    let mut toks: Vec<Tok> = Vec::new();
-    let mut start = 0;
-    for token in pairs.tokens() {
-        let (rule, end) = match token {
-            Token::Start { pos, .. } => {
-                start = pos.pos();
-                continue;
-            }
-            Token::End { rule, pos, .. } => (rule, pos.pos()),
-        };
-        let word = match rule {
-            Rule::bare => word::bare(&text[start..end], start, file)?,
-            Rule::quoted => word::quoted(&text[start..end], start, file)?,
-            Rule::line if !toks.is_empty() => {
-                each(std::mem::take(&mut toks))?;
-                continue;
-            }
-            _ => continue,
-        };
-        let glued = toks.last().is_some_and(|t| t.word.span.end == start);
-        toks.push(Tok { word, glued });
+    let mut toks = Vec::new();
+    for line in grammar::lines(text, file)? {
+        let continues = split(text, line, file, &mut toks)?;
+        // Only a line with a newline after it continues, so the last line always ends here.
+        if !continues && !toks.is_empty() {
+            each(&toks)?;
+            toks.clear();
+        }
     }
     Ok(())
+}
+
+/// Appends the words of one physical line to `out`; returns whether the line ends in a
+/// continuation `\`.
+fn split<'a>(
+    src: &'a str,
+    line: Line,
+    file: FileId,
+    out: &mut Vec<Tok<'a>>,
+) -> Result<bool, Diagnostic> {
+    let bytes = src.as_bytes();
+    let mut at = line.start;
+    loop {
+        while at < line.end && matches!(bytes[at], b' ' | b'\t') {
+            at += 1;
+        }
+        match bytes.get(at) {
+            _ if at == line.end => return Ok(false),
+            Some(b'#') => return Ok(false),
+            Some(b'\\') if at + 1 == line.end && line.newline => return Ok(true),
+            _ => {}
+        }
+        let glued = out.last().is_some_and(|t| t.span.end == at);
+        let quoted = bytes[at] == b'"';
+        let (end, text, literal_dollars) = if quoted {
+            let (end, marks) = quoted_end(bytes, at, line);
+            let (text, dollars) = word::quoted(&src[at..end], at, file, marks)?;
+            (end, text, dollars)
+        } else {
+            let (end, marks) = bare_end(bytes, at, line);
+            (end, word::bare(&src[at..end], at, file, marks)?, Vec::new())
+        };
+        out.push(Tok {
+            text,
+            quoted,
+            literal_dollars,
+            span: Span {
+                file,
+                start: at,
+                end,
+            },
+            glued,
+        });
+        at = end;
+    }
+}
+
+/// Where the bare word starting at `at` ends: at a blank, a quote or the end of the line, but
+/// before a `\` that ends a line with a newline after it (that `\` is a continuation). Only
+/// ASCII bytes are compared, so the end is always a character boundary.
+fn bare_end(bytes: &[u8], at: usize, line: Line) -> (usize, Marks) {
+    let mut marks = Marks::default();
+    let mut end = at;
+    loop {
+        end = scan::find_any(bytes, end, line.end, [b' ', b'\t', b'"', b'$']);
+        if end == line.end || bytes[end] != b'$' {
+            break;
+        }
+        marks.dollar = true;
+        end += 1;
+    }
+    if end == line.end && line.newline && bytes[end - 1] == b'\\' {
+        end -= 1;
+    }
+    (end, marks)
+}
+
+/// Where the quoted word starting at `at` ends: after its closing quote, skipping escaped
+/// characters. Without one it stops at the end of the line, or before a `\` that ends it (which
+/// escapes nothing); [`word::quoted`] then reports the quote as unterminated.
+fn quoted_end(bytes: &[u8], at: usize, line: Line) -> (usize, Marks) {
+    let mut marks = Marks::default();
+    let mut i = at + 1;
+    loop {
+        i = scan::find_any(bytes, i, line.end, [b'"', b'\\', b'$']);
+        match bytes.get(i) {
+            _ if i == line.end => return (i, marks),
+            Some(b'"') => return (i + 1, marks),
+            Some(b'\\') if i + 1 == line.end => return (i, marks),
+            Some(b'\\') => {
+                marks.backslash = true;
+                i += 2;
+            }
+            _ => {
+                marks.dollar = true;
+                i += 1;
+            }
+        }
+    }
 }

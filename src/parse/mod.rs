@@ -2,8 +2,9 @@
 //!
 //! The work is split by what can go wrong, so each error is raised where it can be explained:
 //! - [`text`] refuses what is not profile text at all (NUL, control characters, huge lines);
-//! - [`grammar`] (pest, `grammar/llp.pest`) splits lines into words, and [`lex`] / [`word`]
-//!   unquote them and check `${…}`;
+//! - [`grammar`] (pest, `grammar/llp.pest`) splits the file into lines, [`lex`] splits lines
+//!   into words (with [`scan`] for its inner loops), and [`word`] unquotes them and checks
+//!   `${…}`;
 //! - [`build`] turns each line into a statement ([`rule`], [`net`], [`include`], [`env`],
 //!   [`cond`], [`stmt`]), with the vocabulary in [`words`];
 //! - [`blocks`] pairs `if … {` with `}`.
@@ -11,6 +12,9 @@
 //! The grammar is deliberately loose (a line is words) so that a mistake inside a known
 //! statement is reported as that statement's mistake, never as "unknown statement" or as a
 //! generic "expected …".
+//!
+//! Start-up time matters (every sandboxed program pays for the parse), so words are slices of
+//! the source: a statement copies only the words it keeps in the tree.
 
 pub mod ast;
 
@@ -24,6 +28,7 @@ mod include;
 mod lex;
 mod net;
 mod rule;
+mod scan;
 mod stmt;
 mod text;
 mod word;
@@ -40,8 +45,8 @@ use ast::ParsedFile;
 /// the first (an unclosed quote, a missing `}`), and one precise message beats a cascade.
 pub fn parse(sources: &SourceMap, file: FileId) -> Result<ParsedFile, Diagnostic> {
     let text = &sources.get(file).text;
-    text::check(text, file)?;
-    let mut tree = blocks::Tree::default();
+    let lines = text::check(text, file)?;
+    let mut tree = blocks::Tree::with_lines(lines);
     lex::for_each_line(text, file, |toks| build::line(&mut tree, toks))?;
     let stmts = tree.finish()?;
     if stmts.is_empty() {

@@ -1,8 +1,9 @@
 //! `allow|deny|ask connect|bind tcp PORTS`. Ports are validated here, each error pointing at the
 //! one number or range that is wrong.
 
-use super::args::{self, Args, spanned};
-use super::ast::{NetOp, PortRange, RuleKind, RuleTarget, Spanned, StmtKind, Word};
+use super::args::{self, Args};
+use super::ast::{NetOp, PortRange, RuleKind, RuleTarget, Spanned, StmtKind};
+use super::lex::Tok;
 use super::words;
 use crate::diag::Diagnostic;
 use crate::source::Span;
@@ -17,26 +18,19 @@ pub fn rule(
     op: Spanned<NetOp>,
     mut args: Args,
 ) -> Result<StmtKind, Diagnostic> {
-    let head = format!(
-        "{kw} {}",
-        if op.value == NetOp::Connect {
-            "connect"
-        } else {
-            "bind"
-        }
-    );
+    let head = Head { kw, op: op.value };
     let Some(proto) = args.next() else {
         return Err(args.missing(
             format!("`{head}` needs a protocol and ports"),
             format!("e.g. `{head} tcp 443`"),
         ));
     };
-    protocol(&head, &proto)?;
+    protocol(head, proto)?;
     let Some(list) = args.next() else {
         return Err(args.missing(format!("`{head} tcp` needs ports"), PORTS_HINT));
     };
     args.done("separate ports with commas and no blanks, e.g. `80,443`")?;
-    let ports = port_list(&list)?;
+    let ports = port_list(list)?;
     Ok(StmtKind::Rule {
         kind,
         access: Vec::new(),
@@ -47,7 +41,24 @@ pub fn rule(
     })
 }
 
-fn protocol(head: &str, word: &Word) -> Result<(), Diagnostic> {
+/// `allow connect`, `deny bind`…: how messages name the rule, formatted only for a message.
+#[derive(Clone, Copy)]
+struct Head<'k> {
+    kw: &'k str,
+    op: NetOp,
+}
+
+impl std::fmt::Display for Head<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let op = match self.op {
+            NetOp::Connect => "connect",
+            NetOp::Bind => "bind",
+        };
+        write!(f, "{} {op}", self.kw)
+    }
+}
+
+fn protocol(head: Head, word: &Tok) -> Result<(), Diagnostic> {
     match args::bare(word, "the protocol")? {
         "tcp" => Ok(()),
         "udp" => Err(Diagnostic::new(
@@ -73,16 +84,9 @@ fn protocol(head: &str, word: &Word) -> Result<(), Diagnostic> {
 }
 
 /// `80,443,8000-8100` or `*`.
-fn port_list(word: &Word) -> Result<Vec<Spanned<PortRange>>, Diagnostic> {
+fn port_list(word: &Tok) -> Result<Vec<Spanned<PortRange>>, Diagnostic> {
     args::bare(word, "a port list")?;
-    let mut out = Vec::new();
-    let mut start = 0;
-    for piece in word.text.split(',') {
-        let span = args::sub(word, start, start + piece.len());
-        out.push(spanned(range(piece, span)?, span));
-        start += piece.len() + 1;
-    }
-    Ok(out)
+    args::comma_list(word, range)
 }
 
 fn range(piece: &str, span: Span) -> Result<PortRange, Diagnostic> {

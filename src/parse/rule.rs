@@ -4,6 +4,7 @@
 
 use super::args::{self, Args, spanned};
 use super::ast::{AccessWord, RuleKind, RuleTarget, Spanned, StmtKind, Word};
+use super::lex::Tok;
 use super::net;
 use super::words::{self, ACCESS, NET_OPS, RAW};
 use crate::diag::Diagnostic;
@@ -21,7 +22,7 @@ pub fn rule(kind: RuleKind, kw: &str, mut args: Args) -> Result<StmtKind, Diagno
     if let Some(op) = words::lookup(NET_OPS, &first.text).filter(|_| !first.quoted) {
         return net::rule(kind, kw, spanned(op, first.span), args);
     }
-    let access = access_list(kw, &first)?;
+    let access = access_list(kw, first)?;
     if kind == RuleKind::Ask {
         no_exec(&access)?;
     }
@@ -35,10 +36,10 @@ pub fn rule(kind: RuleKind, kw: &str, mut args: Args) -> Result<StmtKind, Diagno
             ),
         ));
     }
-    let paths = patterns
-        .into_iter()
-        .map(|t| pattern(t.word))
-        .collect::<Result<_, _>>()?;
+    let mut paths = Vec::with_capacity(patterns.len());
+    for tok in patterns {
+        paths.push(pattern(tok)?);
+    }
     Ok(StmtKind::Rule {
         kind,
         access,
@@ -47,7 +48,7 @@ pub fn rule(kind: RuleKind, kw: &str, mut args: Args) -> Result<StmtKind, Diagno
 }
 
 /// `read,exec,fs.make_sock`: comma-separated, no blanks.
-fn access_list(kw: &str, word: &Word) -> Result<Vec<Spanned<AccessWord>>, Diagnostic> {
+fn access_list(kw: &str, word: &Tok) -> Result<Vec<Spanned<AccessWord>>, Diagnostic> {
     if word.quoted || word.text.starts_with(['/', '~', '$', '.']) {
         return Err(Diagnostic::new(
             word.span,
@@ -58,7 +59,7 @@ fn access_list(kw: &str, word: &Word) -> Result<Vec<Spanned<AccessWord>>, Diagno
             args::shorten(&word.text)
         )));
     }
-    if matches!(word.text.as_str(), "tcp" | "udp") {
+    if matches!(&*word.text, "tcp" | "udp") {
         return Err(Diagnostic::new(
             word.span,
             format!("`{kw} {}` needs `connect` or `bind` first", word.text),
@@ -67,14 +68,7 @@ fn access_list(kw: &str, word: &Word) -> Result<Vec<Spanned<AccessWord>>, Diagno
             "e.g. `{kw} connect tcp 443` or `{kw} bind tcp 8000`"
         )));
     }
-    let mut out = Vec::new();
-    let mut start = 0;
-    for piece in word.text.split(',') {
-        let span = args::sub(word, start, start + piece.len());
-        out.push(spanned(access_word(piece, span)?, span));
-        start += piece.len() + 1;
-    }
-    Ok(out)
+    args::comma_list(word, access_word)
 }
 
 fn access_word(piece: &str, span: crate::source::Span) -> Result<AccessWord, Diagnostic> {
@@ -137,10 +131,10 @@ fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
 
 /// One pattern word. Its meaning is checked by the resolver after expansion; here only what is
 /// wrong whatever the variables hold.
-fn pattern(word: Word) -> Result<Word, Diagnostic> {
-    if word.text.is_empty() {
-        return Err(Diagnostic::new(word.span, "empty pattern")
+fn pattern(tok: &Tok) -> Result<Word, Diagnostic> {
+    if tok.text.is_empty() {
+        return Err(Diagnostic::new(tok.span, "empty pattern")
             .with_hint("patterns are absolute paths or globs, e.g. `/usr/share`"));
     }
-    Ok(word)
+    Ok(tok.to_word())
 }

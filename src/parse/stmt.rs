@@ -2,7 +2,8 @@
 //! `require` and `if abi` share.
 
 use super::args::{self, Args, spanned};
-use super::ast::{Spanned, StmtKind, Word};
+use super::ast::{Spanned, StmtKind};
+use super::lex::Tok;
 use super::words::{self, COMPAT, SCOPES};
 use crate::diag::Diagnostic;
 
@@ -17,17 +18,14 @@ pub fn isolate(mut args: Args) -> Result<StmtKind, Diagnostic> {
             "e.g. `isolate signals` or `isolate abstract-unix`",
         ));
     }
-    let mut out = Vec::new();
-    for tok in &scopes {
-        let text = args::bare(&tok.word, "a scope")?;
+    let mut out = Vec::with_capacity(scopes.len());
+    for tok in scopes {
+        let text = args::bare(tok, "a scope")?;
         let scope = words::lookup(SCOPES, text).ok_or_else(|| {
-            Diagnostic::new(
-                tok.word.span,
-                format!("unknown scope `{}`", args::shorten(text)),
-            )
-            .with_hint(words::hint(text, &words::names(SCOPES)))
+            Diagnostic::new(tok.span, format!("unknown scope `{}`", args::shorten(text)))
+                .with_hint(words::hint(text, &words::names(SCOPES)))
         })?;
-        out.push(spanned(scope, tok.word.span));
+        out.push(spanned(scope, tok.span));
     }
     Ok(StmtKind::Isolate(out))
 }
@@ -39,7 +37,7 @@ pub fn require(mut args: Args) -> Result<StmtKind, Diagnostic> {
             "e.g. `require abi 4` to refuse kernels older than Landlock ABI 4",
         ));
     };
-    let text = args::bare(&what, "`abi`")?;
+    let text = args::bare(what, "`abi`")?;
     if text != "abi" {
         return Err(Diagnostic::new(
             what.span,
@@ -53,7 +51,7 @@ pub fn require(mut args: Args) -> Result<StmtKind, Diagnostic> {
     let Some(n) = args.next() else {
         return Err(args.missing("`require abi` needs a number", "e.g. `require abi 4`"));
     };
-    let abi = abi_number(&n)?;
+    let abi = abi_number(n)?;
     args.done("`require abi` takes one number")?;
     Ok(StmtKind::RequireAbi(abi))
 }
@@ -65,7 +63,7 @@ pub fn compat(mut args: Args) -> Result<StmtKind, Diagnostic> {
             "write `compat strict` or `compat best-effort`",
         ));
     };
-    let text = args::bare(&word, "the mode")?;
+    let text = args::bare(word, "the mode")?;
     let mode = words::lookup(COMPAT, text).ok_or_else(|| {
         Diagnostic::new(
             word.span,
@@ -78,7 +76,7 @@ pub fn compat(mut args: Args) -> Result<StmtKind, Diagnostic> {
 }
 
 /// A Landlock ABI version: a small decimal number.
-pub fn abi_number(word: &Word) -> Result<Spanned<u32>, Diagnostic> {
+pub fn abi_number(word: &Tok) -> Result<Spanned<u32>, Diagnostic> {
     let text = &word.text;
     let ok = !word.quoted && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     match text.parse::<u32>() {

@@ -1,15 +1,59 @@
-//! Turning one token of source text into an [`ast::Word`]: unquoting, unescaping, and checking
-//! that every `${…}` is well-formed, so that a broken reference is reported where it is written
-//! rather than when (or whether) the resolver reaches it.
+//! The text of one word of source: unquoting, unescaping, and checking that every `${…}` is
+//! well-formed, so that a broken reference is reported where it is written rather than when (or
+//! whether) the resolver reaches it.
 
-use super::ast::Word;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
+use std::borrow::Cow;
 
-/// A bare word: its text is the source itself.
-pub fn bare(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
+/// What the lexer saw while finding the end of a word, so that a word without `$` or `\`
+/// (most words) is not looked at a second time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marks {
+    pub dollar: bool,
+    /// A `\` inside quotes (an escape).
+    pub backslash: bool,
+}
+
+/// The text of a bare word: the source itself, once its `${…}` are checked.
+pub fn bare(
+    src: &str,
+    start: usize,
+    file: FileId,
+    marks: Marks,
+) -> Result<Cow<'_, str>, Diagnostic> {
+    if marks.dollar {
+        check_variables(src, start, file)?;
+    }
+    Ok(Cow::Borrowed(src))
+}
+
+/// The text of a `"quoted"` word (`src` includes both quotes, or is missing the closing one),
+/// and where a `\$` put a literal `$`. Borrowed from the source unless it has escapes.
+pub fn quoted(
+    src: &str,
+    start: usize,
+    file: FileId,
+    marks: Marks,
+) -> Result<(Cow<'_, str>, Vec<usize>), Diagnostic> {
+    if !closed(src) {
+        return Err(unterminated(start, file));
+    }
+    let inner = &src[1..src.len() - 1];
+    if marks.backslash {
+        let (text, dollars) = unescape(inner, start + 1, file)?;
+        return Ok((Cow::Owned(text), dollars));
+    }
+    if marks.dollar {
+        check_variables(inner, start + 1, file)?;
+    }
+    Ok((Cow::Borrowed(inner), Vec::new()))
+}
+
+/// Checks every `${…}` in `src` (at byte `start` of the file).
+fn check_variables(src: &str, start: usize, file: FileId) -> Result<(), Diagnostic> {
     let mut i = 0;
-    while let Some(off) = src[i..].find('$') {
+    while let Some(off) = src.as_bytes()[i..].iter().position(|&b| b == b'$') {
         i += off;
         i += if src[i..].starts_with("${") {
             variable(&src[i..], start + i, file)?
@@ -17,32 +61,19 @@ pub fn bare(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
             1
         };
     }
-    let span = Span {
-        file,
-        start,
-        end: start + src.len(),
-    };
-    Ok(Word {
-        text: src.to_string(),
-        quoted: false,
-        literal_dollars: Vec::new(),
-        span,
-    })
+    Ok(())
 }
 
-/// A `"quoted"` word (`src` includes both quotes, or is missing the closing one).
-pub fn quoted(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic> {
-    if !closed(src) {
-        return Err(unterminated(start, file));
-    }
-    let inner = &src[1..src.len() - 1];
-    let base = start + 1;
+/// The text of a quoted word's inside (at byte `base` of the file) with its escapes replaced,
+/// and the offsets of the `$`s that came from `\$`. Escapes and `${…}` are checked in order,
+/// so the first mistake is the one reported.
+fn unescape(inner: &str, base: usize, file: FileId) -> Result<(String, Vec<usize>), Diagnostic> {
     let mut text = String::with_capacity(inner.len());
     let mut literal_dollars = Vec::new();
     let mut i = 0;
     while let Some(ch) = inner[i..].chars().next() {
         if ch == '\\' {
-            // The grammar guarantees a character after `\` inside quotes.
+            // The lexer guarantees a character after `\` inside quotes.
             let esc = inner[i + 1..].chars().next().unwrap_or('\\');
             let out = escape(esc).ok_or_else(|| bad_escape(esc, base + i, file))?;
             if out == '$' {
@@ -59,17 +90,7 @@ pub fn quoted(src: &str, start: usize, file: FileId) -> Result<Word, Diagnostic>
             i += ch.len_utf8();
         }
     }
-    let span = Span {
-        file,
-        start,
-        end: start + src.len(),
-    };
-    Ok(Word {
-        text,
-        quoted: true,
-        literal_dollars,
-        span,
-    })
+    Ok((text, literal_dollars))
 }
 
 /// Whether a quoted token ends in a closing quote: a `"` after the opening one, not escaped

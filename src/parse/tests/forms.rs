@@ -391,3 +391,52 @@ fn shipped_profiles_parse() {
     }
     assert!(count > 10);
 }
+
+/// Words of every length, at every offset from the line start, so that each falls differently
+/// across the 8-byte steps of the lexer's search (src/parse/scan.rs): a `${…}`, a `\$` escape
+/// and a glued quote must be found wherever they fall.
+#[test]
+fn words_at_every_offset() {
+    for pad in 0..9 {
+        for len in 0..18 {
+            let name = "a".repeat(len);
+            let indent = " ".repeat(pad);
+            let line = format!("{indent}allow read /{name}${{HOME}}/x \"/{name}\\$q\" /{name}\r\n");
+            let StmtKind::Rule {
+                target: RuleTarget::Paths(p),
+                ..
+            } = one(&line)
+            else {
+                panic!("{line:?}")
+            };
+            let want = [
+                format!("/{name}${{HOME}}/x"),
+                format!("/{name}$q"),
+                format!("/{name}"),
+            ];
+            assert_eq!(texts(&p), want, "{line:?}");
+            assert_eq!(p[1].literal_dollars, vec![len + 1], "{line:?}");
+            let first = pad + "allow read ".len();
+            let second = first + len + 11;
+            let third = second + len + 7;
+            assert_eq!(p[0].span, span(first, first + len + 10), "{line:?}");
+            assert_eq!(p[1].span, span(second, second + len + 6), "{line:?}");
+            assert_eq!(p[2].span, span(third, third + len + 1), "{line:?}");
+
+            let column = |at: usize| format!("1:{}: error:", at + 1);
+            let bad = format!("{indent}allow read /{name}${{1X}}");
+            let at = first + 1 + len;
+            fails(
+                &bad,
+                &format!("{} `1X` is not a variable name", column(at)),
+                "names are",
+            );
+            let glued = format!("{indent}allow read /{name}\"b\"");
+            fails(
+                &glued,
+                &format!("{} a quote can only start a word", column(at)),
+                "put",
+            );
+        }
+    }
+}
