@@ -58,6 +58,16 @@ impl Live {
     }
 }
 
+/// What one reload came to.
+enum Outcome {
+    /// The files make a valid profile (put in force, or the one in force already).
+    Valid,
+    /// They do not; the version in force stays.
+    Invalid,
+    /// They changed while being read: these changes, to wait out.
+    Moving(Vec<debounce::Change>),
+}
+
 /// The thread's state: the version in force and what it depends on.
 struct Follower {
     loader: Loader,
@@ -101,8 +111,10 @@ impl Follower {
         self.report.following(self.targets.files());
         self.check_limits(true);
         // The files may have changed between loading them and watching them: look once now.
-        let mut retry = (!self.reload(false)).then(|| Instant::now() + RETRY);
         let mut debounce = Debounce::default();
+        let mut retry = None;
+        let outcome = self.reload(false);
+        settle(outcome, &mut debounce, &mut retry);
         loop {
             let deadline = match (debounce.deadline(), retry) {
                 (Some(d), Some(r)) => Some(d.min(r)),
@@ -116,20 +128,27 @@ impl Follower {
             let now = Instant::now();
             if debounce.due(now) || retry.is_some_and(|r| now >= r) {
                 debounce.reset();
-                let valid = self.reload(true);
-                retry = (!valid).then(|| Instant::now() + RETRY);
+                retry = None;
+                let outcome = self.reload(true);
+                settle(outcome, &mut debounce, &mut retry);
             }
         }
     }
 
     /// Loads the files as they are and puts the result in force if it is valid and new.
-    /// Returns whether the files made a valid profile.
-    fn reload(&mut self, report_unchanged: bool) -> bool {
-        let loaded = match self.load_settled() {
+    fn reload(&mut self, report_unchanged: bool) -> Outcome {
+        let loaded = self.load_settled();
+        // Files that changed while they were read may have been read half-written: read again
+        // once they settle, and judge nothing by what was read now.
+        let moving = self.watch.drain(&self.targets);
+        if !moving.is_empty() {
+            return Outcome::Moving(moving);
+        }
+        let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
                 self.report.invalid(self.version, &error);
-                return false;
+                return Outcome::Invalid;
             }
         };
         let fingerprint = Fingerprint::of(&loaded.layers, &loaded.sources);
@@ -137,11 +156,11 @@ impl Follower {
             if report_unchanged {
                 self.report.unchanged(self.version);
             }
-            return true;
+            return Outcome::Valid;
         }
         if let Err(e) = self.supervisor.reload(loaded.layers, loaded.sources) {
             self.report.invalid(self.version, &e.to_string());
-            return false;
+            return Outcome::Invalid;
         }
         self.version += 1;
         let changed = fingerprint.changed(&self.fingerprint);
@@ -149,7 +168,7 @@ impl Follower {
         self.report.applied(self.version, &changed);
         self.report.following(self.targets.files());
         self.check_limits(false);
-        true
+        Outcome::Valid
     }
 
     /// Loads the profiles and watches what they depend on, loading again while that needed
@@ -184,5 +203,18 @@ impl Follower {
             limits::limits(&policy, &self.start)
         };
         self.report.limits(found, baseline);
+    }
+}
+
+/// What comes after a reload: another one once the files settle, or a retry while they make an
+/// invalid profile.
+fn settle(outcome: Outcome, debounce: &mut Debounce, retry: &mut Option<Instant>) {
+    match outcome {
+        Outcome::Valid => {}
+        Outcome::Invalid => *retry = Some(Instant::now() + RETRY),
+        Outcome::Moving(changes) => {
+            let now = Instant::now();
+            changes.into_iter().for_each(|c| debounce.feed(c, now));
+        }
     }
 }

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// At most this many events wait to be looked at. A program that may write where the profile
 /// lives could otherwise grow llrun's memory with a flood of events; past this, events are
@@ -31,6 +32,8 @@ use std::time::Instant;
 const QUEUE: usize = 4096;
 /// Symlinks followed from one profile file to its target.
 const MAX_HOPS: usize = 16;
+/// How long [`Watch::drain`] waits for its own event to come back before assuming the worst.
+const SENTINEL_WAIT: Duration = Duration::from_millis(200);
 
 /// The files and directories one version of the profiles depends on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -145,6 +148,8 @@ pub struct Watch {
     events: Receiver<notify::Result<Event>>,
     /// Set when events were dropped because the queue was full.
     overflow: Arc<AtomicBool>,
+    /// The directory whose opening [`Watch::drain`] waits for.
+    sentinel: Arc<Mutex<Option<PathBuf>>>,
 }
 
 impl Watch {
@@ -152,9 +157,10 @@ impl Watch {
     pub fn new() -> notify::Result<Watch> {
         let (tx, events) = std::sync::mpsc::sync_channel(QUEUE);
         let overflow = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&overflow);
+        let sentinel = Arc::new(Mutex::new(None));
+        let (flag, mark) = (Arc::clone(&overflow), Arc::clone(&sentinel));
         let watcher = INotifyWatcher::new(
-            move |e: notify::Result<Event>| forward(&tx, &flag, e),
+            move |e: notify::Result<Event>| forward(&tx, &flag, &mark, e),
             notify::Config::default(),
         )?;
         Ok(Watch {
@@ -162,6 +168,7 @@ impl Watch {
             watched: BTreeSet::new(),
             events,
             overflow,
+            sentinel,
         })
     }
 
@@ -219,13 +226,66 @@ impl Watch {
             }
         }
     }
+
+    /// The changes that happened until now and are still on their way, without waiting for new
+    /// ones. Events travel from the kernel through the watcher's thread, so "until now" needs a
+    /// mark: llrun opens a watched directory, and inotify, which keeps one queue in order, brings
+    /// that event after every earlier one. A reload that read the files while one of them was
+    /// being written thus learns it, and does not use what it read.
+    pub fn drain(&self, targets: &Targets) -> Vec<Change> {
+        let mark = self.watched.iter().find(|d| {
+            *lock(&self.sentinel) = Some(d.to_path_buf());
+            std::fs::File::open(d).is_ok()
+        });
+        let mut out = Vec::new();
+        let deadline = Instant::now() + SENTINEL_WAIT;
+        while mark.is_some() {
+            if self.overflow.swap(false, Ordering::AcqRel) {
+                out.push(Change::Touched);
+            }
+            match self
+                .events
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(Ok(e)) if e.paths.first() == mark && is_open(&e) => break,
+                Ok(Ok(e)) => out.extend(change(&e, targets)),
+                Ok(Err(_)) => out.push(Change::Touched),
+                Err(RecvTimeoutError::Timeout) => {
+                    out.push(Change::Touched);
+                    break;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        *lock(&self.sentinel) = None;
+        if mark.is_none() {
+            // No directory to mark with: nothing can be known, so nothing is trusted.
+            out.push(Change::Touched);
+        }
+        out
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn is_open(e: &Event) -> bool {
+    matches!(e.kind, EventKind::Access(AccessKind::Open(_)))
 }
 
 /// Runs on the watcher's thread: passes events on without blocking it. Reads (llrun's own
-/// reloads open every file) are dropped here, before they take room in the queue.
-fn forward(tx: &SyncSender<notify::Result<Event>>, overflow: &AtomicBool, e: notify::Result<Event>) {
+/// reloads open every file) are dropped here, before they take room in the queue, except the
+/// opening of the [`Watch::drain`] mark.
+fn forward(
+    tx: &SyncSender<notify::Result<Event>>,
+    overflow: &AtomicBool,
+    sentinel: &Mutex<Option<PathBuf>>,
+    e: notify::Result<Event>,
+) {
     if let Ok(event) = &e
         && matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write))
+        && !(is_open(event) && lock(sentinel).as_ref() == event.paths.first())
     {
         return;
     }
