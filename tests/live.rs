@@ -35,7 +35,13 @@ struct Run {
 impl Run {
     /// Starts `script` under `profile` with `args`; asks are answered with `answer` (never, for
     /// `None`). Returns once the client is attached.
-    fn start(s: &Sandbox, profile: &Path, args: &[&str], answer: Option<Value>, script: &str) -> Run {
+    fn start(
+        s: &Sandbox,
+        profile: &Path,
+        args: &[&str],
+        answer: Option<Value>,
+        script: &str,
+    ) -> Run {
         let socket = s.path().join("prompt.sock");
         let steps = format!(
             "step() {{ until [ -e {}/go.$1 ]; do sleep 0.01; done; }}\n{script}\nstep end",
@@ -46,7 +52,14 @@ impl Run {
             .args(["-q", "--ask-timeout", "0", "--prompt-socket"])
             .arg(&socket)
             .args(args)
-            .args(["-p", &profile.to_string_lossy(), "--", "/bin/sh", "-c", &steps])
+            .args([
+                "-p",
+                &profile.to_string_lossy(),
+                "--",
+                "/bin/sh",
+                "-c",
+                &steps,
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -84,7 +97,11 @@ impl Run {
             "program stdout:\n{}\nllrun stderr:\n{}\nclient saw:\n{}",
             self.out(),
             self.err(),
-            self.messages().iter().map(Value::to_string).collect::<Vec<_>>().join("\n")
+            self.messages()
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     }
 
@@ -103,7 +120,9 @@ impl Run {
     /// Waits until the program printed `needle`.
     #[track_caller]
     fn wait_out(&self, needle: &str) {
-        self.wait(&format!("`{needle}` from the program"), |r| r.out().contains(needle));
+        self.wait(&format!("`{needle}` from the program"), |r| {
+            r.out().contains(needle)
+        });
     }
 
     /// Waits for a message the client received, and returns it.
@@ -133,7 +152,10 @@ impl Run {
     }
 
     fn statuses(&self) -> usize {
-        self.messages().iter().filter(|m| m["type"] == "status").count()
+        self.messages()
+            .iter()
+            .filter(|m| m["type"] == "status")
+            .count()
     }
 
     /// Waits until `version` of the profile is in force.
@@ -169,7 +191,9 @@ fn collect(mut pipe: impl Read + Send + 'static) -> Shared<String> {
             if n == 0 {
                 break;
             }
-            into.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            into.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
     text
@@ -189,7 +213,12 @@ fn attach(socket: &Path, answer: Option<Value>) -> (Shared<Vec<Value>>, UnixStre
     let mut lines = BufReader::new(stream.try_clone().unwrap()).lines();
     let hello: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     let mut w = stream.try_clone().unwrap();
-    writeln!(w, "{}", json!({"type": "hello", "protocol": hello["protocol"], "client": "live test"})).unwrap();
+    writeln!(
+        w,
+        "{}",
+        json!({"type": "hello", "protocol": hello["protocol"], "client": "live test"})
+    )
+    .unwrap();
     let messages = Arc::new(Mutex::new(Vec::new()));
     let into = Arc::clone(&messages);
     std::thread::spawn(move || {
@@ -212,7 +241,11 @@ fn attach(socket: &Path, answer: Option<Value>) -> (Shared<Vec<Value>>, UnixStre
 // How editors save.
 
 fn write_in_place(path: &Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new().write(true).truncate(true).open(path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .unwrap();
     f.write_all(text.as_bytes()).unwrap();
 }
 
@@ -279,7 +312,8 @@ fn an_added_allow_answers_a_held_prompt_and_clients_see_it_resolved() {
     assert_eq!((code, out.as_str()), (0, "TOP SECRET\nr=0\n"));
     let (_, log) = log_of(&s);
     assert!(
-        log.lines().any(|l| l.contains("\"event\":\"reload\"") && l.contains("version 2")),
+        log.lines()
+            .any(|l| l.contains("\"event\":\"reload\"") && l.contains("version 2")),
         "{log}"
     );
 }
@@ -289,11 +323,17 @@ fn a_new_deny_takes_back_what_an_answer_granted_for_the_run() {
     let (s, profile, text) = asking("");
     let key = s.path().join("secret/key");
     let answer = json!({"decision": "allow", "scope": "run"});
-    let script = format!("step 1; cat {0}; echo r1=$?; step 2; cat {0}; echo r2=$?", key.display());
+    let script = format!(
+        "step 1; cat {0}; echo r1=$?; step 2; cat {0}; echo r2=$?",
+        key.display()
+    );
     let run = Run::start(&s, &profile, &[], Some(answer), &script);
     run.go("1");
     run.wait_out("r1=0");
-    rename_over(&profile, &format!("{text}deny read {}\n", s.path().join("secret").display()));
+    rename_over(
+        &profile,
+        &format!("{text}deny read {}\n", s.path().join("secret").display()),
+    );
     run.wait_version(2);
     run.go("2");
     run.wait_out("r2=1");
@@ -313,7 +353,10 @@ fn an_invalid_edit_keeps_the_version_in_force_and_reports_file_line_col() {
     );
     let run = Run::start(&s, &profile, &["--log", &log], None, &script);
     let line = text.lines().count() + 1;
-    write_in_place(&profile, &format!("{text}deny wrte {}/open\n", s.path().display()));
+    write_in_place(
+        &profile,
+        &format!("{text}deny wrte {}/open\n", s.path().display()),
+    );
     let notice = run.wait_notice("stays in force");
     let at = format!("test.llp:{line}:6: error:");
     assert!(notice.contains(&at), "{notice}");
@@ -324,14 +367,20 @@ fn an_invalid_edit_keeps_the_version_in_force_and_reports_file_line_col() {
     run.go("1");
     run.wait_out("r2=1");
     // The next valid save recovers.
-    rename_over(&profile, &format!("{text}allow read {}/extra\n", s.path().display()));
+    rename_over(
+        &profile,
+        &format!("{text}allow read {}/extra\n", s.path().display()),
+    );
     run.wait_version(2);
     run.go("2");
     run.wait_out("r3=0");
     let (_, out, _) = run.finish();
     assert_eq!(out, "hello\nr1=0\nr2=1\nEXTRA\nr3=0\n");
     let (_, log) = log_of(&s);
-    assert!(log.contains(&at) && log.contains("\"event\":\"reload\""), "{log}");
+    assert!(
+        log.contains(&at) && log.contains("\"event\":\"reload\""),
+        "{log}"
+    );
 }
 
 #[test]
@@ -350,7 +399,12 @@ fn every_way_an_editor_saves_is_seen() {
     let head = format!("{BASE}include \"parts/part.llp\"\n");
     let profile = s.profile("test.llp", &head);
     let script: String = (1..=5)
-        .map(|i| format!("step {i}; cat {d}/f{i}; echo r{i}=$?\n", d = s.path().join("data").display()))
+        .map(|i| {
+            format!(
+                "step {i}; cat {d}/f{i}; echo r{i}=$?\n",
+                d = s.path().join("data").display()
+            )
+        })
         .collect();
     // No `ask` rule: --live starts the supervisor for the edits alone.
     let run = Run::start(&s, &profile, &["--live"], None, &script);
@@ -389,7 +443,15 @@ fn without_live_edits_wait_for_the_next_start() {
         f.display()
     );
     let mut fixed = llrun()
-        .args(["-q", "-p", &profile.to_string_lossy(), "--", "/bin/sh", "-c", &steps])
+        .args([
+            "-q",
+            "-p",
+            &profile.to_string_lossy(),
+            "--",
+            "/bin/sh",
+            "-c",
+            &steps,
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -410,7 +472,10 @@ fn without_live_edits_wait_for_the_next_start() {
     let (s, profile, text) = asking("");
     let run = Run::start(&s, &profile, &["--no-live"], None, "step 1");
     assert_eq!(run.status()["live"], false);
-    rename_over(&profile, &format!("{text}allow read {}/extra\n", s.path().display()));
+    rename_over(
+        &profile,
+        &format!("{text}allow read {}/extra\n", s.path().display()),
+    );
     run.go("1");
     run.finish();
 }
@@ -424,19 +489,35 @@ fn bad_input_leaves_the_last_valid_version_in_force() {
     s.write("data/f2", "F2\n");
     let d = s.path().join("data");
     let part = s.write("part.llp", &format!("allow read {}/f1\n", d.display()));
-    let profile = s.profile("test.llp", &format!("{BASE}ask read @/secret\ninclude \"part.llp\"\n"));
+    let profile = s.profile(
+        "test.llp",
+        &format!("{BASE}ask read @/secret\ninclude \"part.llp\"\n"),
+    );
     let text = std::fs::read_to_string(&profile).unwrap();
     let check = |n: usize| {
-        format!("step {n}; cat {d}/f1; echo a{n}=$?; cat {d}/f2; echo b{n}=$?\n", d = d.display())
+        format!(
+            "step {n}; cat {d}/f1; echo a{n}=$?; cat {d}/f2; echo b{n}=$?\n",
+            d = d.display()
+        )
     };
-    let run = Run::start(&s, &profile, &[], None, &(1..=5).map(check).collect::<String>());
+    let run = Run::start(
+        &s,
+        &profile,
+        &[],
+        None,
+        &(1..=5).map(check).collect::<String>(),
+    );
     let bad: [(&str, &dyn Fn()); 5] = [
-        ("does not exist", &|| std::fs::remove_file(&profile).unwrap()),
+        ("does not exist", &|| {
+            std::fs::remove_file(&profile).unwrap()
+        }),
         ("is a directory", &|| {
             std::fs::remove_file(&profile).unwrap();
             std::fs::create_dir(&profile).unwrap();
         }),
-        ("include cycle", &|| std::fs::write(&part, "include \"test.llp\"\n").unwrap()),
+        ("include cycle", &|| {
+            std::fs::write(&part, "include \"test.llp\"\n").unwrap()
+        }),
         ("symbolic link to a file that does not exist", &|| {
             std::fs::remove_file(&part).unwrap();
             std::os::unix::fs::symlink(s.path().join("gone.llp"), &part).unwrap();
@@ -450,7 +531,10 @@ fn bad_input_leaves_the_last_valid_version_in_force() {
     for (n, (error, make)) in (1..).zip(bad) {
         make();
         let notice = run.wait_notice(error);
-        assert!(notice.contains(&format!("version {n} stays in force")), "{notice}");
+        assert!(
+            notice.contains(&format!("version {n} stays in force")),
+            "{notice}"
+        );
         run.go(&n.to_string());
         run.wait_out(&format!("b{n}="));
         // Repaired: a new version (the comment makes it differ from the last).
@@ -458,7 +542,11 @@ fn bad_input_leaves_the_last_valid_version_in_force() {
             std::fs::remove_dir(&profile).unwrap();
         }
         let _ = std::fs::remove_file(&part);
-        std::fs::write(&part, format!("allow read {}/f1\n# repair {n}\n", d.display())).unwrap();
+        std::fs::write(
+            &part,
+            format!("allow read {}/f1\n# repair {n}\n", d.display()),
+        )
+        .unwrap();
         std::fs::write(&profile, &text).unwrap();
         run.wait_version(n as u64 + 1);
     }
@@ -493,8 +581,13 @@ fn a_thousand_saves_in_a_second_grant_nothing_and_lose_nothing() {
             rename_over(&profile, &format!("{head}# save {i}\n{tail}"));
             continue;
         }
-        let mut f = std::fs::OpenOptions::new().write(true).truncate(true).open(&profile).unwrap();
-        f.write_all(format!("{head}# save {i}\n").as_bytes()).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&profile)
+            .unwrap();
+        f.write_all(format!("{head}# save {i}\n").as_bytes())
+            .unwrap();
         std::thread::sleep(Duration::from_micros(300));
         f.write_all(tail.as_bytes()).unwrap();
     }
@@ -506,7 +599,10 @@ fn a_thousand_saves_in_a_second_grant_nothing_and_lose_nothing() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "LATER\nr=0\n", "{err}");
     let (_, log) = log_of(&s);
-    let reloads = log.lines().filter(|l| l.contains("\"event\":\"reload\"")).count();
+    let reloads = log
+        .lines()
+        .filter(|l| l.contains("\"event\":\"reload\""))
+        .count();
     eprintln!("1,000 saves in {flood:?}: {reloads} reloads");
     assert!(reloads < 200, "{reloads} reloads for 1,000 saves:\n{log}");
 }
@@ -518,22 +614,35 @@ fn an_ask_turned_into_allow_exec_is_reported_for_the_next_start() {
     std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let text = format!("{BASE}ask read @/tool\n");
     let profile = s.profile("test.llp", &text);
-    let script = format!("step 1; script=$(cat {0}); echo r1=$?; step 2; {0}; echo r2=$?", tool.display());
+    let script = format!(
+        "step 1; script=$(cat {0}); echo r1=$?; step 2; {0}; echo r2=$?",
+        tool.display()
+    );
     let run = Run::start(&s, &profile, &[], None, &script);
     run.go("1");
     run.wait_message("ask", |m| m["type"] == "ask");
-    let edited = text.replace("ask read @/tool", &format!("allow read,exec {}/tool", s.path().display()));
+    let edited = text.replace(
+        "ask read @/tool",
+        &format!("allow read,exec {}/tool", s.path().display()),
+    );
     let edited = edited.replace('@', &s.path().to_string_lossy());
     rename_over(&profile, &edited);
     // The read it asked about is granted at once; exec is not, and llrun says so.
     run.wait_out("r1=0");
     let notice = run.wait_notice("cannot let the running program run programs");
-    assert!(notice.contains("test.llp:") && notice.contains("next start"), "{notice}");
+    assert!(
+        notice.contains("test.llp:") && notice.contains("next start"),
+        "{notice}"
+    );
     run.go("2");
     let (_, out, err) = run.finish();
     assert!(out.ends_with("r2=126\n"), "{out}\n{err}");
     // At the next start it applies.
-    let next = llrun().args(["-q", "-p", &profile.to_string_lossy()]).arg(&tool).output().unwrap();
+    let next = llrun()
+        .args(["-q", "-p", &profile.to_string_lossy()])
+        .arg(&tool)
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&next.stdout), "RAN\n");
 }
 
@@ -552,7 +661,10 @@ fn withdrawing_a_static_grant_is_said_and_applied_to_trapped_calls_only() {
     let notice = run.wait_notice("cannot take read");
     let line = text.lines().count() + 1;
     assert!(notice.contains(&format!("test.llp:{line}:1:")), "{notice}");
-    assert!(notice.contains("files already open stay open") && notice.contains("next start"), "{notice}");
+    assert!(
+        notice.contains("files already open stay open") && notice.contains("next start"),
+        "{notice}"
+    );
     run.go("1");
     let (_, out, _) = run.finish();
     // Refused where llrun decides (a new open), kept where the kernel does (the open file).
@@ -565,7 +677,8 @@ fn an_always_answer_comes_back_through_the_local_file() {
     let (log, _) = log_of(&s);
     let secret = s.path().join("secret");
     s.write("secret/other", "OTHER\n");
-    let answer = json!({"decision": "allow", "scope": "always", "pattern": secret.to_string_lossy()});
+    let answer =
+        json!({"decision": "allow", "scope": "always", "pattern": secret.to_string_lossy()});
     let script = format!("step 1; cat {}/key; echo r1=$?", secret.display());
     let run = Run::start(&s, &profile, &["--log", &log], Some(answer), &script);
     run.go("1");
@@ -573,10 +686,19 @@ fn an_always_answer_comes_back_through_the_local_file() {
     run.wait_version(2);
     let local = s.path().join("config/llrun/profiles/test.local.llp");
     let notice = run.wait_notice("profile version 2 in force");
-    assert!(notice.contains(&local.to_string_lossy().into_owned()), "{notice}");
+    assert!(
+        notice.contains(&local.to_string_lossy().into_owned()),
+        "{notice}"
+    );
     run.finish();
     let (_, log) = log_of(&s);
-    let remembered = log.lines().position(|l| l.contains("\"event\":\"remembered\"")).unwrap();
-    let reloaded = log.lines().position(|l| l.contains("\"event\":\"reload\"") && l.contains("test.local.llp")).unwrap();
+    let remembered = log
+        .lines()
+        .position(|l| l.contains("\"event\":\"remembered\""))
+        .unwrap();
+    let reloaded = log
+        .lines()
+        .position(|l| l.contains("\"event\":\"reload\"") && l.contains("test.local.llp"))
+        .unwrap();
     assert!(remembered < reloaded, "{log}");
 }

@@ -77,7 +77,10 @@ fn rule(policy: &Policy, span: Option<Span>) -> (String, String) {
             let text = policy.sources.line_text(s.file, s.start).trim().to_string();
             (policy.sources.location(s), format!("`{text}`"))
         }
-        None => (String::from("profile"), String::from("no rule allowing it any more")),
+        None => (
+            String::from("profile"),
+            String::from("no rule allowing it any more"),
+        ),
     }
 }
 
@@ -86,7 +89,9 @@ fn withdrawn_paths(policy: &Policy) -> Vec<Limit> {
     let mut lost: BTreeMap<String, (FsAccess, Option<Span>)> = BTreeMap::new();
     let mut note = |path: &str, rights: FsAccess, span: Option<Span>| {
         if !rights.is_empty() {
-            let entry = lost.entry(path.to_string()).or_insert((FsAccess::empty(), span));
+            let entry = lost
+                .entry(path.to_string())
+                .or_insert((FsAccess::empty(), span));
             entry.0 |= rights;
         }
     };
@@ -101,7 +106,12 @@ fn withdrawn_paths(policy: &Policy) -> Vec<Limit> {
     }
     // A deny or ask beneath (or on) a statically granted path.
     for layer in &policy.layers {
-        for r in layer.layer.fs_rules.iter().filter(|r| r.kind != RuleKind::Allow) {
+        for r in layer
+            .layer
+            .fs_rules
+            .iter()
+            .filter(|r| r.kind != RuleKind::Allow)
+        {
             let at = r.pattern.literal_prefix();
             let granted = policy.static_rights(r.access, &at);
             let taken = granted
@@ -147,7 +157,11 @@ fn withdrawn_ports(policy: &Policy) -> Vec<Limit> {
     let mut seen = Vec::new();
     let mut note = |access: NetAccess, port: String, span: Option<Span>| {
         let (at, what) = rule(policy, span);
-        let verb = if access == NetAccess::BIND_TCP { "bind" } else { "connect" };
+        let verb = if access == NetAccess::BIND_TCP {
+            "bind"
+        } else {
+            "connect"
+        };
         let key = format!("port {verb} {port} {what}");
         if !seen.contains(&key) {
             seen.push(key.clone());
@@ -170,7 +184,12 @@ fn withdrawn_ports(policy: &Policy) -> Vec<Limit> {
         }
     }
     for l in &policy.layers {
-        for r in l.layer.net_rules.iter().filter(|r| r.kind != RuleKind::Allow) {
+        for r in l
+            .layer
+            .net_rules
+            .iter()
+            .filter(|r| r.kind != RuleKind::Allow)
+        {
             for access in r.access.iter() {
                 if policy.static_port(access, r.ports.first) {
                     let ports = if r.ports.first == r.ports.last {
@@ -221,9 +240,21 @@ fn settings(policy: &Policy, start: &[Settings]) -> Vec<Limit> {
         let now = Settings::of(&l.layer);
         let changed = [
             ("env", now.env != was.env, &now.env),
-            ("isolate", now.scopes != was.scopes, &format!("{:?}", now.scopes)),
-            ("compat", now.compat != was.compat, &format!("{:?}", now.compat)),
-            ("require abi", now.require_abi != was.require_abi, &format!("{:?}", now.require_abi)),
+            (
+                "isolate",
+                now.scopes != was.scopes,
+                &format!("{:?}", now.scopes),
+            ),
+            (
+                "compat",
+                now.compat != was.compat,
+                &format!("{:?}", now.compat),
+            ),
+            (
+                "require abi",
+                now.require_abi != was.require_abi,
+                &format!("{:?}", now.require_abi),
+            ),
         ];
         for (what, _, value) in changed.iter().filter(|c| c.1) {
             out.push(Limit {
@@ -247,12 +278,17 @@ fn self_edits(policy: &Policy) -> Vec<Limit> {
         .iter()
         .flat_map(|l| std::iter::once(&l.layer.path).chain(&l.layer.files));
     for file in files {
-        let Some(path) = std::path::absolute(file).ok().and_then(|p| p.to_str().map(String::from))
+        let Some(path) = std::path::absolute(file)
+            .ok()
+            .and_then(|p| p.to_str().map(String::from))
         else {
             continue;
         };
         let path = crate::policy::pattern::canonical(&path);
-        let dir = Path::new(&path).parent().and_then(Path::to_str).unwrap_or("/");
+        let dir = Path::new(&path)
+            .parent()
+            .and_then(Path::to_str)
+            .unwrap_or("/");
         let write = policy.allowed(FsAccess::WRITE_FILE, &path);
         let replace = policy.allowed(FsAccess::MAKE_REG | FsAccess::REMOVE_FILE, dir);
         if (write | replace).is_empty() || out.iter().any(|l| l.key.ends_with(&path)) {

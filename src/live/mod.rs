@@ -84,7 +84,11 @@ struct Follower {
 impl Follower {
     fn new(live: Live, supervisor: Supervisor, watch: Watch) -> Follower {
         let (targets, fingerprint, start) = {
-            let policy = supervisor.shared.policy.read().unwrap_or_else(|e| e.into_inner());
+            let policy = supervisor
+                .shared
+                .policy
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
             let layers: Vec<_> = policy.layers.iter().map(|l| l.layer.clone()).collect();
             (
                 Targets::of(&layers, &live.loader.ctx.search_path),

@@ -61,7 +61,9 @@ impl Reporter {
     pub fn unchanged(&mut self, version: u64) {
         let message = format!("version {version} stays in force (no profile text changed)");
         self.record("unchanged", &message);
-        self.shared.log.event("reload", format!("unchanged: {message}"));
+        self.shared
+            .log
+            .event("reload", format!("unchanged: {message}"));
     }
 
     /// The edit cannot be used: the version in force stays.
@@ -75,9 +77,10 @@ impl Reporter {
             return;
         }
         self.last_error = Some(error.to_string());
-        self.shared
-            .log
-            .event("reload", format!("invalid: version {version} stays in force: {error}"));
+        self.shared.log.event(
+            "reload",
+            format!("invalid: version {version} stays in force: {error}"),
+        );
         self.show(&message);
     }
 
@@ -112,7 +115,9 @@ impl Reporter {
             }
             self.say(
                 "live",
-                &format!("warning: cannot follow edits in {f}; edits there apply at the next start"),
+                &format!(
+                    "warning: cannot follow edits in {f}; edits there apply at the next start"
+                ),
             );
         }
     }

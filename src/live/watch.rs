@@ -21,9 +21,9 @@ use notify::{Event, EventKind, INotifyWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// At most this many events wait to be looked at. A program that may write where the profile

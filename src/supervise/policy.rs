@@ -267,7 +267,11 @@ impl Policy {
     /// a new `deny` now covers: an edit that denies takes back what an answer granted. What the
     /// static Landlock layers grant stays as it was: the running program's rulesets cannot
     /// change, so verdicts must keep describing them.
-    pub fn replace_layers(&mut self, layers: Vec<Layer>, sources: SourceMap) -> Result<(), LayerCount> {
+    pub fn replace_layers(
+        &mut self,
+        layers: Vec<Layer>,
+        sources: SourceMap,
+    ) -> Result<(), LayerCount> {
         if layers.len() != self.layers.len() {
             return Err(LayerCount {
                 running: self.layers.len(),
