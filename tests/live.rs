@@ -471,7 +471,8 @@ fn without_live_edits_wait_for_the_next_start() {
     // And with `ask` rules, --no-live keeps the profile as started.
     let (s, profile, text) = asking("");
     let run = Run::start(&s, &profile, &["--no-live"], None, "step 1");
-    assert_eq!(run.status()["live"], false);
+    // (A client may attach a moment before the run has filled in the profile's status.)
+    run.wait("status: live edits off", |r| r.status()["live"] == false);
     rename_over(
         &profile,
         &format!("{text}allow read {}/extra\n", s.path().display()),
@@ -701,4 +702,55 @@ fn an_always_answer_comes_back_through_the_local_file() {
         .position(|l| l.contains("\"event\":\"reload\"") && l.contains("test.local.llp"))
         .unwrap();
     assert!(remembered < reloaded, "{log}");
+}
+
+#[test]
+fn an_ask_put_over_a_static_grant_asks_for_the_calls_llrun_traps() {
+    let (s, profile, text) = asking("");
+    let readme = s.path().join("open/readme");
+    let script = format!("step 1; cat {}; echo r=$?", readme.display());
+    let answer = json!({"decision": "deny", "scope": "once"});
+    let run = Run::start(&s, &profile, &[], Some(answer), &script);
+    rename_over(&profile, &format!("{text}ask read {}\n", readme.display()));
+    run.wait_notice("cannot take read");
+    run.go("1");
+    let ask = run.wait_message("ask", |m| m["type"] == "ask");
+    assert_eq!(ask["target"]["path"], readme.to_string_lossy().as_ref());
+    let (_, out, _) = run.finish();
+    assert_eq!(out, "r=1\n");
+}
+
+#[test]
+fn a_profile_the_program_may_write_is_warned_about() {
+    let s = Sandbox::new();
+    let profile = s.profile("test.llp", &format!("{BASE}allow rw @\n"));
+    let script = format!(
+        "until [ -e {}/go.1 ]; do sleep 0.01; done",
+        s.path().display()
+    );
+    let mut child = llrun()
+        .args([
+            "-q",
+            "--live",
+            "--prompt",
+            "none",
+            "-p",
+            &profile.to_string_lossy(),
+        ])
+        .args(["--", "/bin/sh", "-c", &script])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = collect(child.stderr.take().unwrap());
+    let deadline = Instant::now() + DEADLINE;
+    let warned = format!(
+        "may change {}",
+        std::fs::canonicalize(&profile).unwrap().display()
+    );
+    while !err.lock().unwrap().contains(&warned) {
+        assert!(Instant::now() < deadline, "{}", err.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::write(s.path().join("go.1"), "").unwrap();
+    assert!(child.wait().unwrap().success());
 }
