@@ -308,6 +308,14 @@ fn an_added_allow_answers_a_held_prompt_and_clients_see_it_resolved() {
     assert_eq!(resolved["how"], "edited");
     run.wait_notice("profile version 2 in force");
     assert_eq!(run.status()["version"], 2);
+    let socket = s.path().join("prompt.sock");
+    let status = common::run(&["status", "--socket", &socket.to_string_lossy()]);
+    let status = common::stdout(&status);
+    assert!(
+        status.contains("profile version 2 (live edits on")
+            && status.contains("applied: version 2 in force"),
+        "{status}"
+    );
     let (code, out, _) = run.finish();
     assert_eq!((code, out.as_str()), (0, "TOP SECRET\nr=0\n"));
     let (_, log) = log_of(&s);
@@ -753,4 +761,16 @@ fn a_profile_the_program_may_write_is_warned_about() {
     }
     std::fs::write(s.path().join("go.1"), "").unwrap();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn settings_that_act_at_start_are_said_to_wait_for_the_next_start() {
+    let (s, profile, text) = asking("");
+    let run = Run::start(&s, &profile, &[], None, "step 1; echo ${LIVE_TEST:-unset}");
+    rename_over(&profile, &format!("{text}env set LIVE_TEST=1\n"));
+    let notice = run.wait_notice("the change to `env` applies at the next start");
+    assert!(notice.contains("test.llp"), "{notice}");
+    run.go("1");
+    let (_, out, _) = run.finish();
+    assert_eq!(out, "unset\n");
 }

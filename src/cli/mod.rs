@@ -1,5 +1,5 @@
 //! The command line: `llrun [OPTIONS] [--] CMD [ARGS…]` and the tools `check`, `compile`,
-//! `explain`.
+//! `explain`, `prompt` and `status`.
 
 pub mod check;
 pub mod explain;

@@ -58,6 +58,24 @@ impl Settings {
             require_abi: layer.require_abi.map(|(abi, _)| abi),
         }
     }
+
+    /// The statements whose setting differs from `was`, each with its new value.
+    fn changed_from(&self, was: &Settings) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.env != was.env {
+            out.push(("env", self.env.clone()));
+        }
+        if self.scopes != was.scopes {
+            out.push(("isolate", format!("{:?}", self.scopes)));
+        }
+        if self.compat != was.compat {
+            out.push(("compat", format!("{:?}", self.compat)));
+        }
+        if self.require_abi != was.require_abi {
+            out.push(("require abi", format!("{:?}", self.require_abi)));
+        }
+        out
+    }
 }
 
 /// Every limit of the version in force in `policy`, against the `start` settings.
@@ -237,26 +255,7 @@ fn exec_grants(policy: &Policy) -> Vec<Limit> {
 fn settings(policy: &Policy, start: &[Settings]) -> Vec<Limit> {
     let mut out = Vec::new();
     for (l, was) in policy.layers.iter().zip(start) {
-        let now = Settings::of(&l.layer);
-        let changed = [
-            ("env", now.env != was.env, &now.env),
-            (
-                "isolate",
-                now.scopes != was.scopes,
-                &format!("{:?}", now.scopes),
-            ),
-            (
-                "compat",
-                now.compat != was.compat,
-                &format!("{:?}", now.compat),
-            ),
-            (
-                "require abi",
-                now.require_abi != was.require_abi,
-                &format!("{:?}", now.require_abi),
-            ),
-        ];
-        for (what, _, value) in changed.iter().filter(|c| c.1) {
+        for (what, value) in Settings::of(&l.layer).changed_from(was) {
             out.push(Limit {
                 key: format!("settings {} {what} {value}", l.layer.name),
                 text: format!(
