@@ -9,7 +9,8 @@
 //! - no file written in place is still open for writing (a `close` after the last write; a
 //!   writer that never closes is waited for at most [`WRITE_GRACE`]), and
 //! - no followed file that disappeared has been gone less than [`GONE_GRACE`] (it is most likely
-//!   being replaced).
+//!   being replaced), and
+//! - after events were lost (a flood), the files have been quiet for [`LOST_QUIET`].
 //!
 //! This is pure bookkeeping over the times it is given, so that it can be tested exactly.
 
@@ -25,6 +26,9 @@ pub const MAX_WAIT: Duration = Duration::from_millis(250);
 pub const WRITE_GRACE: Duration = Duration::from_millis(500);
 /// How long a followed file may be gone before its absence is believed.
 pub const GONE_GRACE: Duration = Duration::from_millis(150);
+/// After events were lost, nobody knows who is writing what: the files must then be quiet
+/// this long.
+pub const LOST_QUIET: Duration = Duration::from_millis(100);
 
 /// What happened to a followed path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +42,10 @@ pub enum Change {
     /// It was created or renamed into place.
     Appeared(PathBuf),
     /// Anything else that may change what a reload reads (permissions, a directory on the
-    /// way, lost events).
+    /// way).
     Touched,
+    /// Events were dropped (a flood): anything may have happened.
+    Lost,
 }
 
 /// The burst being gathered.
@@ -51,6 +57,8 @@ pub struct Debounce {
     last_write: Option<Instant>,
     writing: HashSet<PathBuf>,
     gone: HashMap<PathBuf, Instant>,
+    /// Events were lost in this burst.
+    lost: bool,
 }
 
 impl Debounce {
@@ -75,6 +83,7 @@ impl Debounce {
                 self.gone.remove(&path);
             }
             Change::Touched => {}
+            Change::Lost => self.lost = true,
         }
     }
 
@@ -88,6 +97,9 @@ impl Debounce {
         }
         for gone in self.gone.values() {
             at = at.max(*gone + GONE_GRACE);
+        }
+        if self.lost {
+            at = at.max(last + LOST_QUIET);
         }
         Some(at)
     }
@@ -169,6 +181,16 @@ mod tests {
         // Deleted and recreated: due as soon as the burst is quiet.
         d.feed(Change::Appeared(file()), t + ms(2));
         assert!(d.due(t + ms(2) + QUIET));
+    }
+
+    #[test]
+    fn after_lost_events_the_files_must_be_quiet_longer() {
+        let t = Instant::now();
+        let mut d = Debounce::default();
+        d.feed(Change::Lost, t);
+        d.feed(Change::Touched, t + ms(300));
+        assert!(!d.due(t + ms(300) + QUIET));
+        assert!(d.due(t + ms(300) + LOST_QUIET));
     }
 
     #[test]

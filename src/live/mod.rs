@@ -124,7 +124,7 @@ impl Follower {
                 (Some(d), Some(r)) => Some(d.min(r)),
                 (d, r) => d.or(r),
             };
-            match self.watch.next(&self.targets, deadline) {
+            match self.watch.next(deadline) {
                 Next::Change(change) => debounce.feed(change, Instant::now()),
                 Next::Timeout => {}
                 Next::Closed => return,
@@ -144,7 +144,7 @@ impl Follower {
         let loaded = self.load_settled();
         // Files that changed while they were read may have been read half-written: read again
         // once they settle, and judge nothing by what was read now.
-        let moving = self.watch.drain(&self.targets);
+        let moving = self.watch.drain();
         if !moving.is_empty() {
             return Outcome::Moving(moving);
         }

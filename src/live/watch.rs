@@ -21,9 +21,9 @@ use notify::{Event, EventKind, INotifyWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// At most this many events wait to be looked at. A program that may write where the profile
@@ -141,34 +141,83 @@ pub enum Next {
     Closed,
 }
 
-/// The inotify watches and the events they bring.
+/// The inotify watches and the changes they bring.
 pub struct Watch {
     watcher: INotifyWatcher,
     watched: BTreeSet<PathBuf>,
-    events: Receiver<notify::Result<Event>>,
-    /// Set when events were dropped because the queue was full.
-    overflow: Arc<AtomicBool>,
-    /// The directory whose opening [`Watch::drain`] waits for.
-    sentinel: Arc<Mutex<Option<PathBuf>>>,
+    changes: Receiver<Msg>,
+    feed: Arc<Feed>,
+    /// A directory only llrun can open, for [`Watch::drain`] (see [`private_mark`]).
+    mark: Option<(std::fs::File, PathBuf)>,
+}
+
+/// What the watcher's thread passes on.
+enum Msg {
+    Change(Change),
+    /// The opening of the directory [`Watch::drain`] waits for.
+    Mark,
+}
+
+/// What the watcher's thread shares with [`Watch`].
+struct Feed {
+    tx: SyncSender<Msg>,
+    /// Set when changes were dropped because the queue was full.
+    overflow: AtomicBool,
+    /// The directory whose opening is [`Msg::Mark`].
+    sentinel: Mutex<Option<PathBuf>>,
+    /// What changes concern.
+    targets: RwLock<Targets>,
+}
+
+impl Feed {
+    /// Runs on the watcher's thread: passes on, without blocking, only what concerns the
+    /// targets. llrun's own reloads open every file, and a program that may write next to a
+    /// profile could flood the queue with events about other files.
+    fn forward(&self, e: notify::Result<Event>) {
+        let msg = match e {
+            // The watcher's own trouble: reread everything to be sure.
+            Err(_) => Msg::Change(Change::Touched),
+            Ok(event)
+                if is_open(&event) && lock(&self.sentinel).as_ref() == event.paths.first() =>
+            {
+                Msg::Mark
+            }
+            Ok(event) => {
+                let targets = self.targets.read().unwrap_or_else(|e| e.into_inner());
+                match change(&event, &targets) {
+                    Some(c) => Msg::Change(c),
+                    None => return,
+                }
+            }
+        };
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(msg) {
+            self.overflow.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl Watch {
     /// An inotify instance with no watches yet.
     pub fn new() -> notify::Result<Watch> {
-        let (tx, events) = std::sync::mpsc::sync_channel(QUEUE);
-        let overflow = Arc::new(AtomicBool::new(false));
-        let sentinel = Arc::new(Mutex::new(None));
-        let (flag, mark) = (Arc::clone(&overflow), Arc::clone(&sentinel));
-        let watcher = INotifyWatcher::new(
-            move |e: notify::Result<Event>| forward(&tx, &flag, &mark, e),
+        let (tx, changes) = std::sync::mpsc::sync_channel(QUEUE);
+        let feed = Arc::new(Feed {
+            tx,
+            overflow: AtomicBool::new(false),
+            sentinel: Mutex::new(None),
+            targets: RwLock::new(Targets::default()),
+        });
+        let forward = Arc::clone(&feed);
+        let mut watcher = INotifyWatcher::new(
+            move |e: notify::Result<Event>| forward.forward(e),
             notify::Config::default(),
         )?;
+        let mark = private_mark(&mut watcher);
         Ok(Watch {
             watcher,
             watched: BTreeSet::new(),
-            events,
-            overflow,
-            sentinel,
+            changes,
+            feed,
+            mark,
         })
     }
 
@@ -177,6 +226,7 @@ impl Watch {
     /// repeated watch is a no-op for the kernel). Returns the directories that could not be
     /// watched, with why, and whether any directory is watched that was not before.
     pub fn follow(&mut self, targets: &Targets) -> (Vec<String>, bool) {
+        *self.feed.targets.write().unwrap_or_else(|e| e.into_inner()) = targets.clone();
         let wanted = targets.watch_dirs();
         for gone in self.watched.difference(&wanted) {
             let _ = self.watcher.unwatch(gone);
@@ -197,30 +247,25 @@ impl Watch {
         (failed, grew)
     }
 
-    /// The next change that concerns `targets`, waiting until `deadline` (`None`: until one
-    /// comes).
-    pub fn next(&self, targets: &Targets, deadline: Option<Instant>) -> Next {
+    /// The next change, waiting until `deadline` (`None`: until one comes).
+    pub fn next(&self, deadline: Option<Instant>) -> Next {
         loop {
-            if self.overflow.swap(false, Ordering::AcqRel) {
-                return Next::Change(Change::Touched);
+            if self.feed.overflow.swap(false, Ordering::AcqRel) {
+                return Next::Change(Change::Lost);
             }
             let received = match deadline {
                 None => self
-                    .events
+                    .changes
                     .recv()
                     .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(d) => self
-                    .events
+                    .changes
                     .recv_timeout(d.saturating_duration_since(Instant::now())),
             };
             match received {
-                Ok(Ok(event)) => {
-                    if let Some(change) = change(&event, targets) {
-                        return Next::Change(change);
-                    }
-                }
-                // The watcher's own trouble: reread everything to be sure.
-                Ok(Err(_)) => return Next::Change(Change::Touched),
+                Ok(Msg::Change(change)) => return Next::Change(change),
+                // A mark that came too late for its drain.
+                Ok(Msg::Mark) => {}
                 Err(RecvTimeoutError::Timeout) => return Next::Timeout,
                 Err(RecvTimeoutError::Disconnected) => return Next::Closed,
             }
@@ -231,39 +276,58 @@ impl Watch {
     /// ones. Events travel from the kernel through the watcher's thread, so "until now" needs a
     /// mark: llrun opens a watched directory, and inotify, which keeps one queue in order, brings
     /// that event after every earlier one. A reload that read the files while one of them was
-    /// being written thus learns it, and does not use what it read.
-    pub fn drain(&self, targets: &Targets) -> Vec<Change> {
-        let mark = self.watched.iter().find(|d| {
-            *lock(&self.sentinel) = Some(d.to_path_buf());
+    /// being written thus learns it, and does not use what it read. The mark is a directory
+    /// nobody else can open, so that no one else's opening can pass for it; where none could
+    /// be made, a followed directory stands in.
+    pub fn drain(&self) -> Vec<Change> {
+        let private = self.mark.as_ref().map(|(_, path)| path);
+        let mark = private.into_iter().chain(&self.watched).find(|d| {
+            *lock(&self.feed.sentinel) = Some(d.to_path_buf());
             std::fs::File::open(d).is_ok()
         });
         let mut out = Vec::new();
         let deadline = Instant::now() + SENTINEL_WAIT;
         while mark.is_some() {
-            if self.overflow.swap(false, Ordering::AcqRel) {
-                out.push(Change::Touched);
+            if self.feed.overflow.swap(false, Ordering::AcqRel) {
+                out.push(Change::Lost);
             }
             match self
-                .events
+                .changes
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
-                Ok(Ok(e)) if e.paths.first() == mark && is_open(&e) => break,
-                Ok(Ok(e)) => out.extend(change(&e, targets)),
-                Ok(Err(_)) => out.push(Change::Touched),
+                Ok(Msg::Mark) => break,
+                Ok(Msg::Change(c)) => out.push(c),
                 Err(RecvTimeoutError::Timeout) => {
-                    out.push(Change::Touched);
+                    out.push(Change::Lost);
                     break;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        *lock(&self.sentinel) = None;
-        if mark.is_none() {
-            // No directory to mark with: nothing can be known, so nothing is trusted.
-            out.push(Change::Touched);
-        }
+        // With no directory to mark (none could be watched), no change can be seen at all:
+        // what was read is trusted as at start, which reads without a watch too.
+        *lock(&self.feed.sentinel) = None;
         out
     }
+}
+
+/// A directory only llrun can reach, watched: made in the temporary directory, opened, and
+/// removed at once, then watched and opened through its descriptor (`/proc/self/fd/N`). inotify
+/// still reports its opening, and no path leads to it any more.
+fn private_mark(watcher: &mut INotifyWatcher) -> Option<(std::fs::File, PathBuf)> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::DirBuilderExt;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("llrun-live-{}-{nanos}", std::process::id()));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).ok()?;
+    let opened = std::fs::File::open(&dir);
+    let _ = std::fs::remove_dir(&dir);
+    let file = opened.ok()?;
+    let path = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    watcher.watch(&path, RecursiveMode::NonRecursive).ok()?;
+    Some((file, path))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -272,26 +336,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn is_open(e: &Event) -> bool {
     matches!(e.kind, EventKind::Access(AccessKind::Open(_)))
-}
-
-/// Runs on the watcher's thread: passes events on without blocking it. Reads (llrun's own
-/// reloads open every file) are dropped here, before they take room in the queue, except the
-/// opening of the [`Watch::drain`] mark.
-fn forward(
-    tx: &SyncSender<notify::Result<Event>>,
-    overflow: &AtomicBool,
-    sentinel: &Mutex<Option<PathBuf>>,
-    e: notify::Result<Event>,
-) {
-    if let Ok(event) = &e
-        && matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write))
-        && !(is_open(event) && lock(sentinel).as_ref() == event.paths.first())
-    {
-        return;
-    }
-    if let Err(TrySendError::Full(_)) = tx.try_send(e) {
-        overflow.store(true, Ordering::Release);
-    }
 }
 
 /// What an event means for the reload, if it concerns `targets`.
@@ -342,6 +386,27 @@ mod tests {
         assert!(!t.concerns(&base.join("real/notes.txt")));
         // A new profile beside a followed one may be included by name.
         assert!(t.concerns(&base.join("real/other.llp")));
+    }
+
+    #[test]
+    fn drain_brings_every_change_made_before_it_and_nothing_else() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("p.llp");
+        std::fs::write(&file, "a").unwrap();
+        let mut t = Targets::default();
+        t.add_file(&file);
+        let mut w = Watch::new().unwrap();
+        assert!(w.mark.is_some(), "no private mark directory");
+        let (failed, grew) = w.follow(&t);
+        assert!(failed.is_empty() && grew);
+        // Reading the file is no change; nothing else happened: the mark alone comes back.
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "a");
+        assert_eq!(w.drain(), vec![]);
+        std::fs::write(&file, "b").unwrap();
+        let seen = w.drain();
+        let real = std::fs::canonicalize(&file).unwrap();
+        assert!(seen.contains(&Change::Written(real.clone())), "{seen:?}");
+        assert!(seen.contains(&Change::Closed(real)), "{seen:?}");
     }
 
     #[test]
