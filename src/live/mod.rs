@@ -109,6 +109,7 @@ impl Follower {
         }
     }
 
+    /// Follows edits until llrun exits.
     fn run(mut self) {
         let (failed, _) = self.watch.follow(&self.targets);
         self.report.unwatched(&failed);
