@@ -56,12 +56,12 @@ fn main() {
     );
     let sup_w = per_open(
         Command::new(llrun)
-            .args(["-q", "--prompt", "none", "-p"])
+            .args(["-q", "--no-live", "--prompt", "none", "-p"])
             .arg(&writing)
             .args(["/usr/bin/python3", "-c", loop_src]),
     );
     println!(
-        "llrun, ask write            {sup_w:>7.2} µs/open  {:.2}x the unsupervised run (reads not trapped)",
+        "llrun, ask write, --no-live {sup_w:>7.2} µs/open  {:.2}x the unsupervised run (reads not trapped)",
         sup_w / unsup
     );
 

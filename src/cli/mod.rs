@@ -1,5 +1,5 @@
 //! The command line: `llrun [OPTIONS] [--] CMD [ARGS…]` and the tools `check`, `compile`,
-//! `explain`.
+//! `explain`, `prompt` and `status`.
 
 pub mod check;
 pub mod explain;
@@ -93,9 +93,16 @@ pub struct RunArgs {
     /// Deny an ask nobody answered after this many seconds (0: wait until answered)
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub ask_timeout: u64,
-    /// Append one JSON line per supervised decision to FILE
+    /// Append one JSON line per supervised decision (and per profile reload) to FILE
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Follow edits of the profile files while the program runs (the default when the profile
+    /// has `ask` rules); without `ask` rules this starts the supervisor
+    #[arg(long, overrides_with = "no_live")]
+    pub live: bool,
+    /// Do not follow edits: the profile as loaded at start stays in force
+    #[arg(long, overrides_with = "live")]
+    pub no_live: bool,
     /// The program to run and its arguments
     #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -132,6 +139,12 @@ pub enum Tool {
     },
     /// Answer a running llrun's asks from this terminal (or with a fixed --answer, for scripts)
     Prompt(prompt::PromptArgs),
+    /// Show a running llrun's status: pending asks, the profile version in force, the last reload
+    Status {
+        /// The run's prompt socket (default as for `llrun prompt`)
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+    },
 }
 
 /// Runs what the command line asks for and returns llrun's exit code.
@@ -141,6 +154,11 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
     match cli.tool {
         None => run::run(&cli.run, &ctx),
         Some(Tool::Prompt(args)) => prompt::prompt(&args),
+        Some(Tool::Status { socket }) => prompt::prompt(&prompt::PromptArgs {
+            socket,
+            status: true,
+            ..Default::default()
+        }),
         Some(Tool::Check { files }) => Ok(if check::check(&files, &ctx) { 0 } else { 1 }),
         Some(Tool::Compile { profile, command }) => {
             let (loaded, compiled) = load_and_compile(&profile, command.as_deref(), &ctx)?;

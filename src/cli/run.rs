@@ -4,6 +4,8 @@ use super::{CompatArg, PromptArg, RunArgs, TtyArg};
 use crate::compile::CompiledLayer;
 use crate::compile::support::Kernel;
 use crate::error::Error;
+use crate::live::reload::Loader;
+use crate::live::{Live, report};
 use crate::policy::{Compat, env};
 use crate::profiles::{self, Loaded};
 use crate::prompt::tty::Console;
@@ -26,7 +28,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
     let kernel = Kernel { abi: ctx.abi };
     let loaded = profiles::load(&args.profile.profiles, Some(program), ctx)?;
     let compiled = profiles::compile(&loaded, &kernel, compat(args.profile.compat))?;
-    report(args, &loaded, &compiled, &kernel);
+    report(args, &loaded, &compiled, &kernel, live(args, &compiled));
     let mut rulesets = Vec::with_capacity(compiled.len());
     for layer in &compiled {
         let prepared = PreparedRuleset::prepare(&layer.plan)?;
@@ -38,8 +40,16 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
         TtyArg::Inherit => TerminalMode::Inherit,
     };
     let env = env::apply(&loaded.layers, &ctx.env);
-    let (supervision, console) = if Policy::needs_supervisor(&compiled) {
-        let (s, console) = supervision(args, ctx, loaded, &compiled, program, terminal)?;
+    let live = live(args, &compiled);
+    let (supervision, console) = if live || Policy::needs_supervisor(&compiled) {
+        let live = live.then(|| Loader {
+            profiles: args.profile.profiles.clone(),
+            program: program.clone(),
+            ctx: ctx.clone(),
+            kernel,
+            compat: compat(args.profile.compat),
+        });
+        let (s, console) = supervision(args, ctx, loaded, &compiled, program, terminal, live)?;
         (Some(s), console)
     } else {
         (None, None)
@@ -56,7 +66,14 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
     Ok(crate::run::run(launch)?)
 }
 
-/// The supervised layer and who answers its asks.
+/// Whether the run follows edits of its profile files: `--live`, `--no-live`, else when a
+/// supervisor runs anyway (the profile has `ask` rules). A profile without asks thus keeps its
+/// pure-Landlock start, with no trapped calls, unless live edits are asked for.
+fn live(args: &RunArgs, compiled: &[CompiledLayer]) -> bool {
+    args.live || (!args.no_live && Policy::needs_supervisor(compiled))
+}
+
+/// The supervised layer, who answers its asks, and (with `live`) how to reload the profiles.
 fn supervision(
     args: &RunArgs,
     ctx: &Context,
@@ -64,6 +81,7 @@ fn supervision(
     compiled: &[CompiledLayer],
     program: &std::ffi::OsStr,
     terminal: TerminalMode,
+    live: Option<Loader>,
 ) -> Result<(Supervision, Option<Console>), Error> {
     let mode = args.prompt.map(|p| match p {
         PromptArg::Tty => Mode::Tty,
@@ -98,13 +116,27 @@ fn supervision(
         .get("XDG_CONFIG_HOME")
         .cloned()
         .unwrap_or_default();
-    let shape = crate::supervise::shape::of(&loaded.layers, compiled);
+    // An edit may add any rule, so following edits traps every call; otherwise only those the
+    // supervised layer decides on.
+    let shape = if live.is_some() {
+        llrun_kernel::seccomp::Shape::all()
+    } else {
+        crate::supervise::shape::of(&loaded.layers, compiled)
+    };
     let layers = loaded
         .layers
         .into_iter()
         .zip(compiled)
         .map(|(layer, c)| SupervisedLayer::new(layer, c))
         .collect();
+    if let Some(socket) = &started.socket {
+        socket.set_profile(report::initial(live.is_some(), 0));
+    }
+    let live = live.map(|loader| Live {
+        loader,
+        echo: started.console.is_none() && started.socket.is_none(),
+        socket: started.socket,
+    });
     let supervision = Supervision {
         policy: Policy::new(layers, loaded.sources),
         shape,
@@ -116,6 +148,7 @@ fn supervision(
             remember: Some(Override::for_profile(&config_home, &first)),
             profile: first,
         },
+        live,
     };
     Ok((supervision, started.console))
 }
@@ -129,7 +162,13 @@ pub fn compat(arg: Option<CompatArg>) -> Option<Compat> {
 
 /// What the user must know before the program starts: what is not enforced (always), what is
 /// narrower than the profile (one line, unless `--quiet`), and with `--verbose` the details.
-fn report(args: &RunArgs, loaded: &Loaded, compiled: &[CompiledLayer], kernel: &Kernel) {
+fn report(
+    args: &RunArgs,
+    loaded: &Loaded,
+    compiled: &[CompiledLayer],
+    kernel: &Kernel,
+    live: bool,
+) {
     for (layer, c) in loaded.layers.iter().zip(compiled) {
         for u in &c.unenforced {
             eprintln!(
@@ -141,9 +180,10 @@ fn report(args: &RunArgs, loaded: &Loaded, compiled: &[CompiledLayer], kernel: &
     let narrowed: usize = compiled.iter().map(|c| c.narrowed.len()).sum();
     if args.verbose {
         eprintln!(
-            "llrun: Landlock ABI {}; mechanism: {}",
+            "llrun: Landlock ABI {}; mechanism: {}; live edits {}",
             kernel.abi,
-            mechanism(compiled)
+            mechanism(compiled, live),
+            if live { "on" } else { "off" }
         );
         for (i, (layer, c)) in loaded.layers.iter().zip(compiled).enumerate() {
             eprintln!(
@@ -166,8 +206,8 @@ fn report(args: &RunArgs, loaded: &Loaded, compiled: &[CompiledLayer], kernel: &
 }
 
 /// The mechanism chosen, for `--verbose`.
-fn mechanism(compiled: &[CompiledLayer]) -> String {
-    if !Policy::needs_supervisor(compiled) {
+fn mechanism(compiled: &[CompiledLayer], live: bool) -> String {
+    if !live && !Policy::needs_supervisor(compiled) {
         return "static Landlock rulesets, no supervisor".into();
     }
     let f = llrun_kernel::notify::Features::probe();

@@ -56,6 +56,9 @@ pub enum ServerMessage {
         pending: usize,
         /// Clients past their hello.
         clients: usize,
+        /// The profile version in force and the last reload (absent before live edits existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profile: Option<ProfileStatus>,
     },
     /// A request was refused; nothing was granted. `id` names the ask when there is one.
     Error {
@@ -64,6 +67,31 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u64>,
     },
+}
+
+/// The profile in force, in a `status` reply.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProfileStatus {
+    /// 1 for the profile loaded at start, one more for each edit put in force.
+    pub version: u64,
+    /// Whether edits of the profile files are followed (`--live`).
+    pub live: bool,
+    /// The profile files followed.
+    #[serde(default)]
+    pub files: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reload: Option<ReloadStatus>,
+}
+
+/// The last reload: when, and what came of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReloadStatus {
+    /// Milliseconds since the Unix epoch.
+    pub time_ms: u64,
+    /// `applied`, `unchanged` or `invalid` (the previous version stays in force).
+    pub result: String,
+    /// What changed, or the error with its `file:line:col`.
+    pub message: String,
 }
 
 /// How an ask ended, on the wire (`resolved` messages).

@@ -11,6 +11,10 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 pub enum LoadError {
     #[error("does not exist")]
     Missing,
+    /// A symlink to nothing is not a missing file: an `include?` of it must not silently drop
+    /// what the target would say (a live edit could otherwise lose a `deny` by breaking a link).
+    #[error("is a symbolic link to a file that does not exist")]
+    Dangling,
     #[error("is a directory, not a profile")]
     Directory,
     #[error("is not a regular file (a device, FIFO or socket), not a profile")]
@@ -28,6 +32,7 @@ impl LoadError {
     pub fn hint(&self) -> &'static str {
         match self {
             LoadError::Missing => "check the name; `include?` makes a missing file fine",
+            LoadError::Dangling => "fix the link, or remove it if the file is gone for good",
             LoadError::Directory => "name a `.llp` file, not a directory",
             LoadError::NotRegular => "name a `.llp` file",
             LoadError::Io(_) => "check the file's permissions",
@@ -40,6 +45,7 @@ impl LoadError {
 /// Reads `path` as profile text.
 pub fn read_profile(path: &Path) -> Result<Arc<str>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound if path.symlink_metadata().is_ok() => LoadError::Dangling,
         std::io::ErrorKind::NotFound => LoadError::Missing,
         _ => LoadError::Io(e.to_string()),
     })?;

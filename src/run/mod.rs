@@ -59,6 +59,8 @@ pub struct Supervision {
     pub options: crate::supervise::Options,
     /// Which calls the program's filter traps.
     pub shape: llrun_kernel::seccomp::Shape,
+    /// Following edits of the profile files (`--live`), once the supervisor runs.
+    pub live: Option<crate::live::Live>,
 }
 
 impl std::fmt::Debug for Supervision {
@@ -83,7 +85,7 @@ pub enum RunError {
     #[error("lost track of the program: {0}")]
     Wait(Errno),
     #[error(
-        "cannot supervise the program: {0}\n  = hint: a profile without `ask` rules runs without a supervisor"
+        "cannot supervise the program: {0}\n  = hint: a profile without `ask` rules runs without a supervisor under --no-live"
     )]
     Supervise(String),
 }
@@ -211,7 +213,7 @@ fn supervised(
     let _ = started.listener.set_sync_wakeup();
     let mut child = started.child;
     reap_orphans(Pid::from_raw(child.id() as i32));
-    if let Err(e) = crate::supervise::Supervisor::start(
+    let supervisor = match crate::supervise::Supervisor::start(
         started.listener,
         s.policy,
         s.prompter,
@@ -219,9 +221,21 @@ fn supervised(
         s.log,
         s.options,
     ) {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(other(e.to_string()));
+        Ok(supervisor) => supervisor,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(other(e.to_string()));
+        }
+    };
+    // The program runs on under the profile as loaded; it only stops following edits.
+    if let Some(live) = s.live
+        && let Err(e) = live.start(supervisor)
+    {
+        eprintln!(
+            "llrun: warning: cannot follow edits of the profile: {e}
+  = hint: edits apply at the next start; the system may be out of inotify instances"
+        );
     }
     Ok(child)
 }

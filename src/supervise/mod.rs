@@ -100,13 +100,18 @@ impl Supervisor {
 impl Supervisor {
     /// Puts a new version of the profile layers in force (a live edit): held asks are decided
     /// again, and those the new policy settles are released.
-    pub fn reload(&self, layers: Vec<policy::SupervisedLayer>, sources: crate::source::SourceMap) {
+    pub fn reload(
+        &self,
+        layers: Vec<crate::policy::Layer>,
+        sources: crate::source::SourceMap,
+    ) -> Result<(), policy::LayerCount> {
         self.shared
             .policy
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .replace_layers(layers, sources);
+            .replace_layers(layers, sources)?;
         pending::recheck(&self.shared);
+        Ok(())
     }
 }
 

@@ -13,6 +13,16 @@ use crate::source::{SourceMap, Span};
 use llrun_kernel::{FsAccess, NetAccess};
 use std::collections::HashMap;
 
+/// A live edit that does not have one layer for each of the running program's Landlock layers.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "the edited profiles make {edited} layer(s), the running program has {running}\n  = hint: layers are fixed at start; restart the program to change them"
+)]
+pub struct LayerCount {
+    pub running: usize,
+    pub edited: usize,
+}
+
 /// What the supervisor does with one trapped access.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -83,21 +93,26 @@ impl StaticGrants {
         }
     }
 
-    /// Whether Landlock grants all of `rights` on `path`: the union of the rules on the path
-    /// and its ancestors, as Landlock adds them up along the inode's ancestry.
+    /// Whether Landlock grants all of `rights` on `path`.
     fn grants(&self, rights: FsAccess, path: &str) -> bool {
+        self.granted(rights, path).contains(rights)
+    }
+
+    /// Which of `rights` Landlock grants on `path`: the union of the rules on the path and its
+    /// ancestors, as Landlock adds them up along the inode's ancestry.
+    fn granted(&self, rights: FsAccess, path: &str) -> FsAccess {
         let mut have = !self.handled_fs;
         let mut end = path.len();
         loop {
+            if have.contains(rights) {
+                return rights;
+            }
             let prefix = if end == 0 { "/" } else { &path[..end] };
             if let Some(a) = self.by_path.get(prefix) {
                 have |= *a;
-                if have.contains(rights) {
-                    return true;
-                }
             }
             if end == 0 {
-                return false;
+                return have & rights;
             }
             end = path[..end].rfind('/').unwrap_or(0);
         }
@@ -165,16 +180,21 @@ impl Policy {
                 }
             }
         }
-        if self.layers.iter().all(|l| l.statics.grants(rights, path)) {
-            return Verdict::Continue;
-        }
-        match ask {
-            None => Verdict::Perform(Why::Exactness),
+        // An `ask` asks even where the static layers grant: at start they never do (the carve
+        // keeps rules off what a layer asks about), but a live edit can ask about a path the
+        // running program was granted, and llrun then asks about the calls it traps.
+        let why = match ask {
+            None => Why::Exactness,
             Some(rule) => match self.answered(rights, target, once) {
-                Some(true) => Verdict::Perform(Why::Answered),
-                Some(false) => Verdict::Deny(Some(rule)),
-                None => Verdict::Ask(rule),
+                Some(true) => Why::Answered,
+                Some(false) => return Verdict::Deny(Some(rule)),
+                None => return Verdict::Ask(rule),
             },
+        };
+        if self.layers.iter().all(|l| l.statics.grants(rights, path)) {
+            Verdict::Continue
+        } else {
+            Verdict::Perform(why)
         }
     }
 
@@ -222,31 +242,45 @@ impl Policy {
                 RuleKind::Allow => {}
             }
         }
-        if self
-            .layers
-            .iter()
-            .all(|l| l.statics.grants_port(access, port))
-        {
-            return Verdict::Continue;
-        }
-        let Some(rule) = ask else {
-            return Verdict::Perform(Why::Exactness);
+        let why = match ask {
+            None => Why::Exactness,
+            Some(rule) => {
+                let answer = once
+                    .into_iter()
+                    .chain(self.port_answers.iter().rev())
+                    .find(|a| a.access.contains(access) && a.port == port);
+                match answer {
+                    Some(a) if a.allow => Why::Answered,
+                    Some(_) => return Verdict::Deny(Some(rule)),
+                    None => return Verdict::Ask(rule),
+                }
+            }
         };
-        let answer = once
-            .into_iter()
-            .chain(self.port_answers.iter().rev())
-            .find(|a| a.access.contains(access) && a.port == port);
-        match answer {
-            Some(a) if a.allow => Verdict::Perform(Why::Answered),
-            Some(_) => Verdict::Deny(Some(rule)),
-            None => Verdict::Ask(rule),
+        if self.static_port(access, port) {
+            Verdict::Continue
+        } else {
+            Verdict::Perform(why)
         }
     }
 
     /// Replaces the profile layers (a live edit), keeping the answers given so far except those
-    /// a new `deny` now covers: an edit that denies takes back what an answer granted.
-    pub fn replace_layers(&mut self, layers: Vec<SupervisedLayer>, sources: SourceMap) {
-        self.layers = layers;
+    /// a new `deny` now covers: an edit that denies takes back what an answer granted. What the
+    /// static Landlock layers grant stays as it was: the running program's rulesets cannot
+    /// change, so verdicts must keep describing them.
+    pub fn replace_layers(
+        &mut self,
+        layers: Vec<Layer>,
+        sources: SourceMap,
+    ) -> Result<(), LayerCount> {
+        if layers.len() != self.layers.len() {
+            return Err(LayerCount {
+                running: self.layers.len(),
+                edited: layers.len(),
+            });
+        }
+        for (supervised, layer) in self.layers.iter_mut().zip(layers) {
+            supervised.layer = layer;
+        }
         self.sources = sources;
         let layers = &self.layers;
         self.answers.retain(|a| {
@@ -267,6 +301,38 @@ impl Policy {
                     )
                 })
         });
+        Ok(())
+    }
+
+    /// Which of `rights` every static Landlock layer grants on `path`: what the running
+    /// program has whatever the profile says now.
+    pub fn static_rights(&self, rights: FsAccess, path: &str) -> FsAccess {
+        self.layers
+            .iter()
+            .fold(rights, |have, l| have & l.statics.granted(rights, path))
+    }
+
+    /// The static Landlock rules of every layer: a path and the rights attached to it.
+    pub fn static_rules(&self) -> Vec<(&str, FsAccess)> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.statics.by_path.iter().map(|(p, a)| (p.as_str(), *a)))
+            .collect()
+    }
+
+    /// Whether every static layer lets `access` to `port` through.
+    pub fn static_port(&self, access: NetAccess, port: u16) -> bool {
+        self.layers
+            .iter()
+            .all(|l| l.statics.grants_port(access, port))
+    }
+
+    /// The ports a static rule names, in every layer.
+    pub fn static_port_rules(&self) -> Vec<(NetAccess, u16)> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.statics.ports.iter().copied())
+            .collect()
     }
 
     /// Keeps an answer for the rest of the run.

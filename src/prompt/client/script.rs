@@ -47,7 +47,7 @@ pub fn run(conn: &mut Connection, policy: Policy, count: Option<usize>) -> Resul
     Ok(())
 }
 
-/// `llrun prompt --status`: one status line.
+/// `llrun status` (`llrun prompt --status`): one status line, and one for the profile.
 pub fn status(conn: &mut Connection) -> Result<String, ClientError> {
     conn.send(&ClientMessage::Status)?;
     while let Some(message) = conn.receive()? {
@@ -57,12 +57,38 @@ pub fn status(conn: &mut Connection) -> Result<String, ClientError> {
             pending,
             clients,
             protocol,
+            profile,
         } = message
         {
-            return Ok(format!(
+            let mut text = format!(
                 "{program} (llrun pid {pid}): {pending} ask(s) pending, {clients} client(s), protocol {protocol}"
-            ));
+            );
+            if let Some(p) = profile {
+                text.push('\n');
+                text.push_str(&profile_line(&p));
+            }
+            return Ok(text);
         }
     }
     Err(ClientError::Io(std::io::ErrorKind::UnexpectedEof.into()))
+}
+
+/// `profile version 3 (live edits on, 4 files); last reload 2.1 s ago: applied (…)`.
+fn profile_line(p: &crate::prompt::protocol::ProfileStatus) -> String {
+    let mode = if p.live {
+        format!("live edits on, {} file(s) followed", p.files)
+    } else {
+        "live edits off".to_string()
+    };
+    let last = match &p.last_reload {
+        None => "no reload yet".to_string(),
+        Some(r) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            let ago = now.saturating_sub(r.time_ms) as f64 / 1000.0;
+            format!("last reload {ago:.1} s ago: {}: {}", r.result, r.message)
+        }
+    };
+    format!("profile version {} ({mode}); {last}", p.version)
 }

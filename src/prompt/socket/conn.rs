@@ -225,6 +225,7 @@ impl Conn {
             program: state.program.clone(),
             pending: state.pending.values().filter(|p| !p.answered).count(),
             clients: state.clients.len(),
+            profile: state.profile.clone(),
         }
     }
 

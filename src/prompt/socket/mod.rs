@@ -58,6 +58,8 @@ struct State {
     connections: HashMap<u64, UnixStream>,
     next_connection: u64,
     program: String,
+    /// The profile version in force, for `status` (set by the run, updated by live edits).
+    profile: Option<protocol::ProfileStatus>,
     closing: bool,
 }
 
@@ -118,6 +120,11 @@ impl SocketPrompter {
     /// The program's name for `hello` and `status`.
     pub fn set_program(&self, program: &str) {
         self.shared.lock().program = program.to_string();
+    }
+
+    /// The profile version in force and the last reload, for `status` replies.
+    pub fn set_profile(&self, status: protocol::ProfileStatus) {
+        self.shared.lock().profile = Some(status);
     }
 
     /// From now on refuses every client that this process started, directly or not: the

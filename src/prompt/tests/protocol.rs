@@ -67,6 +67,7 @@ fn every_server_message_round_trips() {
         program: "cat".into(),
         pending: 2,
         clients: 1,
+        profile: None,
     });
     let v = server_round_trip(error("unknown-id", "no", Some(9)));
     assert_eq!(v["code"], "unknown-id");
