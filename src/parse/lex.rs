@@ -5,7 +5,8 @@
 //! The rules (docs/language.md, "Lexical structure"): blanks (space, tab) separate words; a word
 //! is `"quoted"` or bare; `#` where a word could start begins a comment, which runs to the end
 //! of the line; a `\` as the very last character of a line, outside a comment, continues the
-//! logical line on the next. Words are slices of the source, so a line costs no allocation.
+//! logical line on the next. Words are slices of the source: a line costs no allocation unless a
+//! quoted word has escapes.
 
 use super::ast::Word;
 use super::grammar::{self, Line};
@@ -16,7 +17,7 @@ use crate::source::{FileId, Span};
 use std::borrow::Cow;
 
 /// One word of a logical line, borrowed from the source unless unescaping changed it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Tok<'a> {
     /// As [`Word::text`]: unquoted and unescaped, `${VARS}` and `~` unexpanded.
     pub text: Cow<'a, str>,
@@ -47,7 +48,7 @@ pub fn for_each_line<'a>(
     file: FileId,
     mut each: impl FnMut(&[Tok<'a>]) -> Result<(), Diagnostic>,
 ) -> Result<(), Diagnostic> {
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(16);
     for line in grammar::lines(text, file)? {
         let continues = split(text, line, file, &mut toks)?;
         // Only a line with a newline after it continues, so the last line always ends here.
