@@ -36,7 +36,7 @@ fn run_asked(
     let _ = std::fs::remove_file(&ready);
     let client = Client::answering(socket.clone(), ready.clone(), answer);
     let wait = format!(
-        "until [ -e {} ]; do sleep 0.02; done; {script}",
+        "n=0; until [ -e {} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; {script}",
         ready.display()
     );
     let out = llrun()
@@ -219,7 +219,7 @@ fn killing_the_supervisor_fails_held_calls_closed() {
     // Once the supervisor is gone every trapped call fails, so the verdict goes to the pipe
     // llrun's caller gave the program, not to a file.
     let script = format!(
-        "until [ -e {r} ]; do sleep 0.02; done; if cat {k}; then echo OPENED; else echo FAILED; fi",
+        "n=0; until [ -e {r} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; if cat {k}; then echo OPENED; else echo FAILED; fi",
         r = ready.display(),
         k = key.display(),
     );

@@ -44,7 +44,9 @@ impl Run {
     ) -> Run {
         let socket = s.path().join("prompt.sock");
         let steps = format!(
-            "step() {{ until [ -e {}/go.$1 ]; do sleep 0.01; done; }}\n{script}\nstep end",
+            // The program gives up when the test's directory is gone (a failed test must not
+            // leave it spinning).
+            "step() {{ until [ -e {0}/go.$1 ]; do [ -d {0} ] || exit 99; sleep 0.01; done; }}\n{script}\nstep end",
             s.path().display()
         );
         let mut child = llrun()
@@ -446,7 +448,7 @@ fn without_live_edits_wait_for_the_next_start() {
     let script = format!("step 1; cat {}; echo r=$?", f.display());
     let live = Run::start(&s, &profile, &["--live"], None, &script);
     let steps = format!(
-        "echo started; until [ -e {}/go.1 ]; do sleep 0.01; done; cat {}; echo r=$?",
+        "echo started; n=0; until [ -e {}/go.1 ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.01; done; cat {}; echo r=$?",
         s.path().display(),
         f.display()
     );
@@ -733,7 +735,7 @@ fn a_profile_the_program_may_write_is_warned_about() {
     let s = Sandbox::new();
     let profile = s.profile("test.llp", &format!("{BASE}allow rw @\n"));
     let script = format!(
-        "until [ -e {}/go.1 ]; do sleep 0.01; done",
+        "n=0; until [ -e {}/go.1 ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.01; done",
         s.path().display()
     );
     let mut child = llrun()

@@ -32,7 +32,7 @@ fn python_asked(
     let _ = std::fs::remove_file(&ready);
     let client = Client::start(socket.clone(), ready.clone(), client);
     let wait = format!(
-        "import os, time\nwhile not os.path.exists({:?}): time.sleep(0.02)\n{script}",
+        "import os, time\nt = time.time() + 40\nwhile not os.path.exists({:?}) and time.time() < t: time.sleep(0.02)\n{script}",
         ready.display()
     );
     let out = llrun()
@@ -344,7 +344,7 @@ fn a_client_that_leaves_mid_prompt_is_replaced_by_a_late_one() {
         reply.stop = m["type"] == "ask";
     });
     let script = format!(
-        "until [ -e {r} ]; do sleep 0.02; done; cat {k}",
+        "n=0; until [ -e {r} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; cat {k}",
         r = ready.display(),
         k = s.path().join("secret/key").display()
     );

@@ -120,7 +120,7 @@ fn swapping_under_an_answered_ask_never_reads_the_secret() {
         Some(json!({"decision": "allow", "scope": "run", "pattern": pattern})),
     );
     let script = format!(
-        "import os, time\nwhile not os.path.exists({:?}): time.sleep(0.02)\n{}",
+        "import os, time\nt = time.time() + 40\nwhile not os.path.exists({:?}) and time.time() < t: time.sleep(0.02)\n{}",
         ready.display(),
         attack(
             &dir.to_string_lossy(),
