@@ -2,6 +2,7 @@
 //! kernel enforces it. The last part is computed from the compiled rulesets, not from the
 //! profile, so that explain tells what the kernel will actually do.
 
+use super::verdict::RightVerdict;
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
 use crate::parse::ast::RuleKind;
@@ -105,6 +106,51 @@ fn enforcement(path: &str, right: FsAccess, kind: RuleKind, c: &CompiledLayer) -
         (RuleKind::Ask, None) => Enforcement::Supervisor,
         (RuleKind::Deny, None) => Enforcement::NotGranted,
     }
+}
+
+/// One layer named in a [`Report`].
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerName {
+    pub layer: usize,
+    /// The name or path given with `--profile`.
+    pub name: String,
+    /// The file loaded for it.
+    pub file: String,
+}
+
+/// The explanation of one path as one JSON document (`llrun explain --json`): everything the
+/// text says, plus the overall verdict a program will meet, for tools and the differential test.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report<'a> {
+    /// Absolute, symlinks resolved as far as it exists.
+    pub path: &'a str,
+    /// Whether a run of these profiles has a supervisor.
+    pub supervisor: bool,
+    pub layers: Vec<LayerName>,
+    /// Per layer and right.
+    pub entries: &'a [Entry],
+    /// Per right, all layers and the supervisor together.
+    pub verdict: Vec<RightVerdict>,
+}
+
+impl Report<'_> {
+    /// The report as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("explain reports always serialize")
+    }
+}
+
+/// The layers as a [`Report`] names them.
+pub fn layer_names(layers: &[Layer]) -> Vec<LayerName> {
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LayerName {
+            layer: i + 1,
+            name: l.name.clone(),
+            file: l.path.display().to_string(),
+        })
+        .collect()
 }
 
 /// The path as the kernel will see it: absolute, symlinks resolved as far as it exists.
