@@ -2,7 +2,7 @@
 //! kernel enforces it. The last part is computed from the compiled rulesets, not from the
 //! profile, so that explain tells what the kernel will actually do.
 
-use super::verdict::RightVerdict;
+use super::verdict::{RightVerdict, Supervision};
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
 use crate::parse::ast::RuleKind;
@@ -36,6 +36,9 @@ pub enum Enforcement {
 pub struct Entry {
     pub layer: usize,
     pub right: String,
+    /// `right` as a set, for the verdict.
+    #[serde(skip)]
+    pub access: FsAccess,
     pub decision: &'static str,
     /// `file:line` of the deciding rule, or `None` for the default deny.
     pub rule: Option<String>,
@@ -66,6 +69,7 @@ pub fn explain(
             out.push(Entry {
                 layer: i + 1,
                 right: raw_name(right),
+                access: right,
                 decision: kind_word(d.kind),
                 rule: d.rule.map(|r| sources.file_line(r.span)),
                 enforcement,
@@ -124,6 +128,8 @@ pub struct LayerName {
 pub struct Report<'a> {
     /// Absolute, symlinks resolved as far as it exists.
     pub path: &'a str,
+    /// As given, made absolute (`.` and `..` removed by text): the name a program would use.
+    pub written: &'a str,
     /// Whether a run of these profiles has a supervisor.
     pub supervisor: bool,
     pub layers: Vec<LayerName>,
@@ -159,6 +165,27 @@ pub fn canonical(path: &std::path::Path) -> String {
     crate::policy::pattern::canonical(&abs.to_string_lossy())
 }
 
+/// The path as written, made absolute, with `.`, `..` and repeated slashes removed by text
+/// alone: the name the supervisor's fast path decides on (`src/supervise/fast.rs`).
+pub fn written(path: &std::path::Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut parts: Vec<&str> = Vec::new();
+    let text = abs.to_string_lossy();
+    for part in text.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return "/".into();
+    }
+    parts.iter().fold(String::new(), |s, p| s + "/" + p)
+}
+
 /// Whether `path` is `root` or beneath it.
 fn beneath(path: &str, root: &str) -> bool {
     root == "/"
@@ -168,15 +195,21 @@ fn beneath(path: &str, root: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The explanation as text. `supervised`: whether a run of these profiles has a supervisor
-/// (some layer asks), which decides `ask` rules and carries out what carving narrowed.
-pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool) -> String {
+/// The explanation as text. `supervision`: whether a run of these profiles has a supervisor
+/// (some layer asks), and which rights it decides: it asks about `ask` rules and carries out
+/// what carving narrowed, where its filter traps the call.
+pub fn render(
+    path: &str,
+    entries: &[Entry],
+    layers: &[Layer],
+    supervision: &Supervision,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{path}");
     let _ = writeln!(
         out,
         "  supervisor: {}",
-        if supervised {
+        if supervision.runs {
             "runs (the profile has `ask` rules): seccomp user notification beside Landlock"
         } else {
             "none (no `ask` rules): pure Landlock"
@@ -201,7 +234,7 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool)
                 e.right,
                 e.decision,
                 rule,
-                describe(&e.enforcement, supervised)
+                describe(&e.enforcement, supervision.decides(e.access))
             );
         }
     }
@@ -229,6 +262,7 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool)
     out
 }
 
+/// One entry's enforcement in words; `supervised`: the supervisor decides this right.
 fn describe(e: &Enforcement, supervised: bool) -> String {
     match e {
         Enforcement::Narrowed if supervised => "narrowed in Landlock (a carve); the supervisor carries it out, so the profile's answer holds".into(),

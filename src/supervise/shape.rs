@@ -20,28 +20,22 @@ const READ: FsAccess = FsAccess::READ_FILE.union(FsAccess::READ_DIR);
 /// The shape for `layers`: what their `ask` rules ask about, plus what carving narrowed (which
 /// the supervisor carries out to be exact).
 pub fn of(layers: &[Layer], compiled: &[CompiledLayer]) -> Shape {
+    let mut fs = FsAccess::empty();
     let mut net = NetAccess::empty();
     for layer in layers {
+        for r in layer.fs_rules.iter().filter(|r| r.kind == RuleKind::Ask) {
+            fs |= r.access;
+        }
         for r in layer.net_rules.iter().filter(|r| r.kind == RuleKind::Ask) {
             net |= r.access;
         }
     }
-    for_rights(supervised_fs(layers, compiled), net)
-}
-
-/// The file-system rights the supervisor decides on: those `ask` rules ask about and those
-/// carving narrowed. Every other right is left to Landlock alone (`llrun explain` predicts
-/// with this too).
-pub fn supervised_fs(layers: &[Layer], compiled: &[CompiledLayer]) -> FsAccess {
-    let asked = layers
-        .iter()
-        .flat_map(|l| &l.fs_rules)
-        .filter(|r| r.kind == RuleKind::Ask)
-        .fold(FsAccess::empty(), |a, r| a | r.access);
-    compiled
-        .iter()
-        .flat_map(|c| &c.narrowed)
-        .fold(asked, |a, n| a | n.rights)
+    for c in compiled {
+        for n in &c.narrowed {
+            fs |= n.rights;
+        }
+    }
+    for_rights(fs, net)
 }
 
 /// The calls through which a program exercises `fs` and `net` rights.
