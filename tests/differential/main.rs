@@ -8,7 +8,7 @@
 //! kept in [`regressions`] as a named test.
 //!
 //! CI runs a fixed seed. A longer randomized run:
-//! `LLRUN_DIFF_CASES=2000 LLRUN_DIFF_SEED=random cargo test --test differential`
+//! `LLRUN_DIFF_CASES=5000 LLRUN_DIFF_SEED=random cargo test --release --test differential`
 //! (README, "Test").
 
 #[path = "../common/mod.rs"]
@@ -50,6 +50,7 @@ fn settings() -> (usize, u64) {
 #[test]
 fn explain_predicts_what_the_kernel_does_on_random_cases() {
     let (cases, seed) = settings();
+    eprintln!("differential: LLRUN_DIFF_SEED={seed}, {cases} cases");
     let mut rng = Rng::new(seed);
     let (mut pairs_run, mut reports) = (0, Vec::new());
     let mut tally = differ::Tally::default();
@@ -64,7 +65,7 @@ fn explain_predicts_what_the_kernel_does_on_random_cases() {
         }
     }
     eprintln!(
-        "differential: seed {seed}, {cases} cases, {pairs_run} (path, access) pairs ({tally:?}), {} cases disagree",
+        "differential: {cases} cases, {pairs_run} (path, access) pairs ({tally:?}), {} cases disagree",
         reports.len()
     );
     assert!(reports.is_empty(), "{}", reports.join("\n"));
