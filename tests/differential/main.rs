@@ -91,3 +91,15 @@ fn report(i: usize, case: &case::Case, first: &Disagreement, count: usize) -> St
     }
     text
 }
+
+/// Replays the case in the file `LLRUN_DIFF_REPLAY` (its text form, as a failure prints it)
+/// with all its pairs, printing every disagreement.
+#[test]
+#[ignore = "a tool: LLRUN_DIFF_REPLAY=FILE cargo test --test differential replay -- --ignored"]
+fn replay() {
+    let file = std::env::var("LLRUN_DIFF_REPLAY").expect("LLRUN_DIFF_REPLAY=FILE");
+    let case = case::Case::parse(&std::fs::read_to_string(file).unwrap());
+    let found = differ::check(&case, &generate::pairs(&case));
+    let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(found.is_empty(), "{case}{}", text.join(""));
+}
