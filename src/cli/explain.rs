@@ -139,15 +139,52 @@ pub struct Report<'a> {
     pub verdict: Vec<RightVerdict>,
 }
 
-impl Report<'_> {
-    /// The report as one line of JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("explain reports always serialize")
+/// Everything explain needs to explain many paths: the profiles, loaded and compiled once.
+pub struct Explainer<'a> {
+    pub layers: &'a [Layer],
+    pub compiled: &'a [CompiledLayer],
+    pub sources: &'a SourceMap,
+    /// The rights to explain.
+    pub rights: FsAccess,
+    pub supervision: Supervision,
+}
+
+impl Explainer<'_> {
+    fn entries(&self, path: &str) -> Vec<Entry> {
+        explain(path, self.rights, self.layers, self.compiled, self.sources)
+    }
+
+    /// The explanation of `given` as text.
+    pub fn text(&self, given: &std::path::Path) -> String {
+        let path = canonical(given);
+        render(&path, &self.entries(&path), self.layers, &self.supervision)
+    }
+
+    /// The explanation of `given` as one line of JSON, with the verdict.
+    pub fn json(&self, given: &std::path::Path) -> String {
+        let path = canonical(given);
+        let entries = self.entries(&path);
+        // Where the name of an existing file differs from its real path, the supervisor's fast
+        // path decides on the name: explain that too.
+        let written = written(given);
+        let exists = std::fs::symlink_metadata(&path).is_ok();
+        let by_name = (exists && written != path).then(|| self.entries(&written));
+        let verdict =
+            super::verdict::verdicts(self.rights, &entries, by_name.as_deref(), &self.supervision);
+        let report = Report {
+            path: &path,
+            written: &written,
+            supervisor: self.supervision.runs,
+            layers: layer_names(self.layers),
+            entries: &entries,
+            verdict,
+        };
+        serde_json::to_string(&report).expect("explain reports always serialize")
     }
 }
 
 /// The layers as a [`Report`] names them.
-pub fn layer_names(layers: &[Layer]) -> Vec<LayerName> {
+fn layer_names(layers: &[Layer]) -> Vec<LayerName> {
     layers
         .iter()
         .enumerate()

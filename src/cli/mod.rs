@@ -218,32 +218,18 @@ fn explain_cmd(
             crate::policy::access::parse_list(words).map_err(crate::error::Error::Usage)?
         }
     };
-    let supervision = verdict::Supervision::of(&loaded.layers, &compiled);
+    let explainer = explain::Explainer {
+        layers: &loaded.layers,
+        compiled: &compiled,
+        sources: &loaded.sources,
+        rights,
+        supervision: verdict::Supervision::of(&loaded.layers, &compiled),
+    };
     for given in paths {
-        let path = explain::canonical(given);
-        let entries = explain::explain(&path, rights, &loaded.layers, &compiled, &loaded.sources);
         if query.json {
-            // Where the name of an existing file differs from its real path, the supervisor's
-            // fast path decides on the name: explain it too.
-            let written = explain::written(given);
-            let exists = std::fs::symlink_metadata(&path).is_ok();
-            let by_name = (exists && written != path).then(|| {
-                explain::explain(&written, rights, &loaded.layers, &compiled, &loaded.sources)
-            });
-            let report = explain::Report {
-                path: &path,
-                written: &written,
-                supervisor: supervision.runs,
-                layers: explain::layer_names(&loaded.layers),
-                entries: &entries,
-                verdict: verdict::verdicts(rights, &entries, by_name.as_deref(), &supervision),
-            };
-            println!("{}", report.to_json());
+            println!("{}", explainer.json(given));
         } else {
-            print!(
-                "{}",
-                explain::render(&path, &entries, &loaded.layers, &supervision)
-            );
+            print!("{}", explainer.text(given));
         }
     }
     Ok(0)

@@ -166,3 +166,29 @@ fn verdict(right: &str, outcome: Outcome, deciding: Option<&&Entry>) -> RightVer
         rule: deciding.and_then(|e| e.rule.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervise::shape::for_rights;
+    use llrun_kernel::NetAccess;
+
+    /// Supervising a right alone traps the call explain assumes uses it: the two tables agree.
+    #[test]
+    fn the_usual_call_of_each_right_is_trapped_when_the_right_is_supervised() {
+        for right in FsAccess::all().iter() {
+            let shape = for_rights(right, NetAccess::empty());
+            match usual_call(right) {
+                Some((call, read_only)) => {
+                    assert!(shape.calls.contains(&call), "{right:?}: {call:?}");
+                    assert_eq!(shape.read_only_opens, read_only, "{right:?}");
+                }
+                None => assert!(
+                    !shape.read_only_opens && shape.calls.is_empty(),
+                    "{right:?} is trapped: {:?}",
+                    shape.calls
+                ),
+            }
+        }
+    }
+}
