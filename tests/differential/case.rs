@@ -14,9 +14,10 @@
 //! ```
 //!
 //! `@` stands for the tree's root (a scratch directory). `answers N` salts which asks the
-//! scripted client allows (see [`allows`]).
+//! scripted client allows (see [`allows`]); `scope run` makes its answers hold for the rest of
+//! the run instead of once.
 
-use crate::rng::fnv;
+use crate::rng::hash;
 use std::fmt;
 
 /// One entry of the tree, by its path relative to the root (`@/a/x`).
@@ -60,6 +61,9 @@ pub struct Case {
     pub layers: Vec<Vec<Rule>>,
     /// Salts the scripted answers.
     pub answers: u64,
+    /// How long an answer holds: `once` (random cases, so that every ask is independent) or
+    /// `run` (`scope run` in the text form).
+    pub scope: &'static str,
 }
 
 /// What a program tries on one path.
@@ -97,6 +101,7 @@ impl Case {
             nodes: Vec::new(),
             layers: Vec::new(),
             answers: 0,
+            scope: "once",
         };
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -119,6 +124,7 @@ impl Case {
                 }
                 "layer" => case.layers.push(Vec::new()),
                 "answers" => case.answers = rest.parse().expect("answers N"),
+                "scope" => case.scope = word_of(rest, &["once", "run"]),
                 "allow" | "deny" | "ask" => {
                     let (access, pattern) = rest.split_once(' ').expect("KIND ACCESS PATTERN");
                     case.layers
@@ -161,6 +167,9 @@ impl fmt::Display for Case {
                 writeln!(f, "{} {} {}", r.kind, r.access, r.pattern)?;
             }
         }
+        if self.scope != "once" {
+            writeln!(f, "scope {}", self.scope)?;
+        }
         writeln!(f, "answers {}", self.answers)
     }
 }
@@ -197,5 +206,5 @@ impl fmt::Display for Pair {
 /// Whether the scripted client allows the ask about `target` (relative to the root, with `@`).
 /// A fixed function of the case's salt and the target, so that the prediction knows it.
 pub fn allows(salt: u64, target: &str) -> bool {
-    fnv(&format!("{salt}:{target}")).is_multiple_of(2)
+    hash(&format!("{salt}:{target}")).is_multiple_of(2)
 }

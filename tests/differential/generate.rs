@@ -20,6 +20,7 @@ pub fn case(rng: &mut Rng) -> Case {
         layers: (0..layers).map(|_| layer(rng, &nodes, asks)).collect(),
         nodes,
         answers: rng.next() % 1000,
+        scope: "once",
     }
 }
 

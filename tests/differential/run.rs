@@ -145,9 +145,7 @@ impl Setup {
         let ops: Vec<Value> = pairs.iter().map(|p| self.op(p)).collect();
         let socket = self.sandbox.path().join("prompt.sock");
         let ready = self.sandbox.path().join("ready");
-        let client = case
-            .asks()
-            .then(|| self.client(case.answers, &socket, &ready));
+        let client = case.asks().then(|| self.client(case, &socket, &ready));
         let mut cmd = llrun();
         cmd.arg("-q").args(self.profile_args());
         match &client {
@@ -200,9 +198,10 @@ impl Setup {
         }
     }
 
-    /// The scripted client: allows or denies each ask, once, by [`allows`] of its target.
-    fn client(&self, salt: u64, socket: &Path, ready: &Path) -> Client {
-        let root = self.root.clone();
+    /// The scripted client: allows or denies each ask by [`allows`] of its target, for the
+    /// case's scope.
+    fn client(&self, case: &Case, socket: &Path, ready: &Path) -> Client {
+        let (root, salt, scope) = (self.root.clone(), case.answers, case.scope);
         Client::start(
             socket.to_path_buf(),
             ready.to_path_buf(),
@@ -215,7 +214,7 @@ impl Setup {
                     .strip_prefix(&root)
                     .map_or_else(|| target.to_string(), |rest| format!("@{rest}"));
                 let decision = if allows(salt, &rel) { "allow" } else { "deny" };
-                reply.answer(m, &json!({"decision": decision, "scope": "once"}));
+                reply.answer(m, &json!({"decision": decision, "scope": scope}));
             },
         )
     }
