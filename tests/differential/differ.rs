@@ -79,6 +79,16 @@ pub fn check_counting(case: &Case, pairs: &[Pair]) -> (Vec<Disagreement>, Tally)
     let mut found = Vec::new();
     let mut tally = Tally::default();
     predicted.iter().for_each(|(e, _)| tally.count(e));
+    for pair in pairs {
+        let widened = predict::widened(&setup, pair, &reports);
+        if !widened.is_empty() {
+            found.push(Disagreement {
+                pair: pair.clone(),
+                kind: "the compiled rules grant what the profile denies".into(),
+                why: widened,
+            });
+        }
+    }
     for ((pair, (expect, why)), got) in pairs.iter().zip(&predicted).zip(&attempted.results) {
         if got != expect.result() {
             found.push(Disagreement {

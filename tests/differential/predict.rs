@@ -119,6 +119,23 @@ pub fn expect(
     (Expect::Asked { target, allowed }, why)
 }
 
+/// The rights `pair` needs for which explain says a Landlock rule grants what the profile
+/// denies (enforcement `widened`): the kernel then agrees with explain, but not with the
+/// profile, so this is checked on its own.
+pub fn widened(setup: &Setup, pair: &Pair, reports: &HashMap<String, Value>) -> Vec<String> {
+    let mut found = Vec::new();
+    for need in needs(setup, pair) {
+        let report = &reports[&need.path];
+        let entries = report["entries"].as_array().into_iter().flatten();
+        for e in entries.filter(|e| e["right"] == need.right) {
+            if e["enforcement"]["by"] == "widened" {
+                found.push(format!("{} on {}: {e}", need.right, need.path));
+            }
+        }
+    }
+    found
+}
+
 /// The entry an ask is about, as the supervisor names it: the file opened (symlinks followed),
 /// the new file, or the unlinked entry in its real directory.
 fn target(setup: &Setup, pair: &Pair, reports: &HashMap<String, Value>) -> String {
