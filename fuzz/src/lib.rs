@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod protocol;
+
 use llrun::diag::Diagnostic;
 use llrun::source::SourceMap;
 use std::path::Path;

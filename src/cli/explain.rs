@@ -2,6 +2,7 @@
 //! kernel enforces it. The last part is computed from the compiled rulesets, not from the
 //! profile, so that explain tells what the kernel will actually do.
 
+use super::verdict::{RightVerdict, Supervision};
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
 use crate::parse::ast::RuleKind;
@@ -35,6 +36,9 @@ pub enum Enforcement {
 pub struct Entry {
     pub layer: usize,
     pub right: String,
+    /// `right` as a set, for the verdict.
+    #[serde(skip)]
+    pub access: FsAccess,
     pub decision: &'static str,
     /// `file:line` of the deciding rule, or `None` for the default deny.
     pub rule: Option<String>,
@@ -65,6 +69,7 @@ pub fn explain(
             out.push(Entry {
                 layer: i + 1,
                 right: raw_name(right),
+                access: right,
                 decision: kind_word(d.kind),
                 rule: d.rule.map(|r| sources.file_line(r.span)),
                 enforcement,
@@ -107,10 +112,115 @@ fn enforcement(path: &str, right: FsAccess, kind: RuleKind, c: &CompiledLayer) -
     }
 }
 
+/// One layer named in a [`Report`].
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerName {
+    pub layer: usize,
+    /// The name or path given with `--profile`.
+    pub name: String,
+    /// The file loaded for it.
+    pub file: String,
+}
+
+/// The explanation of one path as one JSON document (`llrun explain --json`): everything the
+/// text says, plus the overall verdict a program will meet, for tools and the differential test.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report<'a> {
+    /// Absolute, symlinks resolved as far as it exists.
+    pub path: &'a str,
+    /// As given, made absolute (`.` and `..` removed by text): the name a program would use.
+    pub written: &'a str,
+    /// Whether a run of these profiles has a supervisor.
+    pub supervisor: bool,
+    pub layers: Vec<LayerName>,
+    /// Per layer and right.
+    pub entries: &'a [Entry],
+    /// Per right, all layers and the supervisor together.
+    pub verdict: Vec<RightVerdict>,
+}
+
+/// Everything explain needs to explain many paths: the profiles, loaded and compiled once.
+pub struct Explainer<'a> {
+    pub layers: &'a [Layer],
+    pub compiled: &'a [CompiledLayer],
+    pub sources: &'a SourceMap,
+    /// The rights to explain.
+    pub rights: FsAccess,
+    pub supervision: Supervision,
+}
+
+impl Explainer<'_> {
+    fn entries(&self, path: &str) -> Vec<Entry> {
+        explain(path, self.rights, self.layers, self.compiled, self.sources)
+    }
+
+    /// The explanation of `given` as text.
+    pub fn text(&self, given: &std::path::Path) -> String {
+        let path = canonical(given);
+        render(&path, &self.entries(&path), self.layers, &self.supervision)
+    }
+
+    /// The explanation of `given` as one line of JSON, with the verdict.
+    pub fn json(&self, given: &std::path::Path) -> String {
+        let path = canonical(given);
+        let entries = self.entries(&path);
+        // Where the name of an existing file differs from its real path, the supervisor's fast
+        // path decides on the name: explain that too.
+        let written = written(given);
+        let exists = std::fs::symlink_metadata(&path).is_ok();
+        let by_name = (exists && written != path).then(|| self.entries(&written));
+        let verdict =
+            super::verdict::verdicts(self.rights, &entries, by_name.as_deref(), &self.supervision);
+        let report = Report {
+            path: &path,
+            written: &written,
+            supervisor: self.supervision.runs,
+            layers: layer_names(self.layers),
+            entries: &entries,
+            verdict,
+        };
+        serde_json::to_string(&report).expect("explain reports always serialize")
+    }
+}
+
+/// The layers as a [`Report`] names them.
+fn layer_names(layers: &[Layer]) -> Vec<LayerName> {
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LayerName {
+            layer: i + 1,
+            name: l.name.clone(),
+            file: l.path.display().to_string(),
+        })
+        .collect()
+}
+
 /// The path as the kernel will see it: absolute, symlinks resolved as far as it exists.
 pub fn canonical(path: &std::path::Path) -> String {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     crate::policy::pattern::canonical(&abs.to_string_lossy())
+}
+
+/// The path as written, made absolute, with `.`, `..` and repeated slashes removed by text
+/// alone: the name the supervisor's fast path decides on (`src/supervise/fast.rs`).
+pub fn written(path: &std::path::Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut parts: Vec<&str> = Vec::new();
+    let text = abs.to_string_lossy();
+    for part in text.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return "/".into();
+    }
+    parts.iter().fold(String::new(), |s, p| s + "/" + p)
 }
 
 /// Whether `path` is `root` or beneath it.
@@ -122,15 +232,21 @@ fn beneath(path: &str, root: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The explanation as text. `supervised`: whether a run of these profiles has a supervisor
-/// (some layer asks), which decides `ask` rules and carries out what carving narrowed.
-pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool) -> String {
+/// The explanation as text. `supervision`: whether a run of these profiles has a supervisor
+/// (some layer asks), and which rights it decides: it asks about `ask` rules and carries out
+/// what carving narrowed, where its filter traps the call.
+pub fn render(
+    path: &str,
+    entries: &[Entry],
+    layers: &[Layer],
+    supervision: &Supervision,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{path}");
     let _ = writeln!(
         out,
         "  supervisor: {}",
-        if supervised {
+        if supervision.runs {
             "runs (the profile has `ask` rules): seccomp user notification beside Landlock"
         } else {
             "none (no `ask` rules): pure Landlock"
@@ -155,7 +271,7 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool)
                 e.right,
                 e.decision,
                 rule,
-                describe(&e.enforcement, supervised)
+                describe(&e.enforcement, supervision.decides(e.access))
             );
         }
     }
@@ -183,6 +299,7 @@ pub fn render(path: &str, entries: &[Entry], layers: &[Layer], supervised: bool)
     out
 }
 
+/// One entry's enforcement in words; `supervised`: the supervisor decides this right.
 fn describe(e: &Enforcement, supervised: bool) -> String {
     match e {
         Enforcement::Narrowed if supervised => "narrowed in Landlock (a carve); the supervisor carries it out, so the profile's answer holds".into(),

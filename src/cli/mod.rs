@@ -6,6 +6,7 @@ pub mod explain;
 pub mod inspect;
 pub mod prompt;
 pub mod run;
+pub mod verdict;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -134,8 +135,13 @@ pub enum Tool {
         /// Pick the profile as running COMMAND would (when no --profile is given)
         #[arg(long, value_name = "COMMAND")]
         command: Option<OsString>,
-        /// The path to explain
-        path: PathBuf,
+        /// Print one JSON object per path, one a line: the entries, and the verdict a program
+        /// will meet for each right (granted, carried-out, asked or denied)
+        #[arg(long)]
+        json: bool,
+        /// The paths to explain
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
     },
     /// Answer a running llrun's asks from this terminal (or with a fixed --answer, for scripts)
     Prompt(prompt::PromptArgs),
@@ -172,8 +178,16 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
             profile,
             access,
             command,
-            path,
-        }) => explain_cmd(&profile, access.as_deref(), command.as_deref(), &path, &ctx),
+            json,
+            paths,
+        }) => {
+            let query = ExplainQuery {
+                access: access.as_deref(),
+                command: command.as_deref(),
+                json,
+            };
+            explain_cmd(&profile, &query, &paths, &ctx)
+        }
     }
 }
 
@@ -202,26 +216,39 @@ fn load_and_compile(
     Ok((loaded, compiled))
 }
 
+/// What `llrun explain` was asked, besides the profiles and paths.
+struct ExplainQuery<'a> {
+    access: Option<&'a str>,
+    command: Option<&'a std::ffi::OsStr>,
+    json: bool,
+}
+
 fn explain_cmd(
     profile: &ProfileArgs,
-    access: Option<&str>,
-    command: Option<&std::ffi::OsStr>,
-    path: &std::path::Path,
+    query: &ExplainQuery<'_>,
+    paths: &[PathBuf],
     ctx: &crate::resolve::Context,
 ) -> Result<i32, crate::error::Error> {
-    let (loaded, compiled) = load_and_compile(profile, command, ctx)?;
-    let rights = match access {
+    let (loaded, compiled) = load_and_compile(profile, query.command, ctx)?;
+    let rights = match query.access {
         None => llrun_kernel::FsAccess::all(),
         Some(words) => {
             crate::policy::access::parse_list(words).map_err(crate::error::Error::Usage)?
         }
     };
-    let path = explain::canonical(path);
-    let entries = explain::explain(&path, rights, &loaded.layers, &compiled, &loaded.sources);
-    let supervised = crate::supervise::policy::Policy::needs_supervisor(&compiled);
-    print!(
-        "{}",
-        explain::render(&path, &entries, &loaded.layers, supervised)
-    );
+    let explainer = explain::Explainer {
+        layers: &loaded.layers,
+        compiled: &compiled,
+        sources: &loaded.sources,
+        rights,
+        supervision: verdict::Supervision::of(&loaded.layers, &compiled),
+    };
+    for given in paths {
+        if query.json {
+            println!("{}", explainer.json(given));
+        } else {
+            print!("{}", explainer.text(given));
+        }
+    }
     Ok(0)
 }

@@ -34,8 +34,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `socket` (waiting for it to appear), then creates `ready` so that the
-    /// program under test can make the call that asks.
+    /// Connects to `socket` (waiting for it to appear), then, once attached, creates `ready`
+    /// so that the program under test can make the call that asks.
     pub fn start(
         socket: PathBuf,
         ready: PathBuf,
@@ -56,10 +56,19 @@ impl Client {
             assert_eq!(hello["type"], "hello");
             let hi = json!({"type": "hello", "protocol": hello["protocol"], "client": "test"});
             writeln!(writer, "{hi}").unwrap();
-            std::fs::write(&ready, "").unwrap();
+            // Attached only once the server has read the hello: the reply to a status request
+            // says so. Before, an ask would find no client and be denied at once.
+            writeln!(writer, "{}", json!({"type": "status"})).unwrap();
+            let mut ready = Some(ready);
             let mut seen = Vec::new();
             for line in lines.map_while(Result::ok) {
                 let m: Value = serde_json::from_str(&line).unwrap();
+                if m["type"] == "status"
+                    && let Some(ready) = ready.take()
+                {
+                    std::fs::write(&ready, "").unwrap();
+                    continue;
+                }
                 let mut reply = Reply {
                     writer: &mut writer,
                     stop: false,
