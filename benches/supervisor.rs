@@ -77,7 +77,9 @@ fn main() {
 
     // Directories every user may read: llrun drops capabilities, so a root run could not read
     // all of /usr/share (some directories there are private to a service user).
-    println!("\n# an open-heavy real command: tar -cf /dev/null over ~21,000 files in /usr (median of 5)");
+    println!(
+        "\n# an open-heavy real command: tar -cf /dev/null over ~21,000 files in /usr (median of 5)"
+    );
     let tar = [
         "tar",
         "-cf",

@@ -348,6 +348,19 @@ impl Canonicalizer {
     }
 }
 
+/// The pattern that matches exactly `path` (and what is beneath it), whatever characters its
+/// names hold: glob characters are escaped, so a file named `a*` is not a glob.
+pub fn literal(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The non-empty components of an absolute path (`//a/b/` → `a`, `b`).
 pub fn split_plain(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())

@@ -4,7 +4,7 @@
 use super::plan::{Once, Subject};
 use super::policy::{self, Policy};
 use super::{Shared, answer, dispatch, op::Operation};
-use crate::policy::pattern::Pattern;
+use crate::policy::pattern::{Pattern, literal};
 use crate::prompt::{self, Ask, Choice, Decision, Resolution, Scope, Target};
 use crate::source::Span;
 use llrun_kernel::notify::{Notification, Response};
@@ -163,22 +163,23 @@ fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule
     }
 }
 
-/// The widenings offered for a path, narrowest first.
+/// The widenings offered for a path, narrowest first (names escaped: a file named `a*` is
+/// that file, not a glob).
 fn choices(path: &str) -> Vec<Choice> {
     let mut out = vec![Choice {
         label: "this file".into(),
-        pattern: path.to_string(),
+        pattern: literal(path),
     }];
     if let Some((parent, _)) = path.rsplit_once('/')
         && !parent.is_empty()
     {
         out.push(Choice {
             label: "its folder".into(),
-            pattern: parent.to_string(),
+            pattern: literal(parent),
         });
         out.push(Choice {
             label: "the folder's contents".into(),
-            pattern: format!("{parent}/*"),
+            pattern: format!("{}/*", literal(parent)),
         });
     }
     out
@@ -225,7 +226,7 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
     let allow = a.decision == Decision::Allow;
     match &held.subject {
         Subject::Path { rights, path } => {
-            let text = a.pattern.clone().unwrap_or_else(|| path.clone());
+            let text = a.pattern.clone().unwrap_or_else(|| literal(path));
             let Ok(pattern) = Pattern::parse(&text) else {
                 return deny_all(shared, held, "refused");
             };

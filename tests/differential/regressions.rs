@@ -148,7 +148,6 @@ fn a_read_through_a_symlink_into_an_asked_place_is_asked() {
 /// reading the file `a*` for the run has allowed `ab` too, which is then read unasked (and
 /// "always" writes the same glob into the override file). Here the client would deny `ab`.
 #[test]
-#[ignore = "bug: an answer's exact target is parsed as a glob, so allowing a file named `a*` allows `ab` unasked (src/supervise/pending.rs, the pattern of an answer without one)"]
 fn an_answer_about_a_file_named_like_a_glob_covers_only_that_file() {
     agree(
         "dir @/d
