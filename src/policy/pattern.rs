@@ -139,6 +139,14 @@ impl Pattern {
         &self.text
     }
 
+    /// Whether some component is a glob (`*`, `**`, `?`, …): the pattern may then match paths
+    /// created after start, which no Landlock rule could name.
+    pub fn is_glob(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| !matches!(c, Component::Literal(_)))
+    }
+
     pub fn components(&self) -> &[Component] {
         &self.components
     }

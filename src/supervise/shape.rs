@@ -17,14 +17,17 @@ const MAKE: FsAccess = FsAccess::MAKE_REG
 const REMOVE: FsAccess = FsAccess::REMOVE_FILE.union(FsAccess::REMOVE_DIR);
 const READ: FsAccess = FsAccess::READ_FILE.union(FsAccess::READ_DIR);
 
-/// The shape for `layers`: what their `ask` rules ask about, plus what carving narrowed (which
-/// the supervisor carries out to be exact).
+/// The shape for `layers`: what their `ask` rules ask about, what carving narrowed, and what
+/// globs allow (their matches created later have no Landlock rule); the supervisor carries
+/// those out to be exact.
 pub fn of(layers: &[Layer], compiled: &[CompiledLayer]) -> Shape {
     let mut fs = FsAccess::empty();
     let mut net = NetAccess::empty();
     for layer in layers {
-        for r in layer.fs_rules.iter().filter(|r| r.kind == RuleKind::Ask) {
-            fs |= r.access;
+        for r in layer.fs_rules.iter() {
+            if r.kind == RuleKind::Ask || (r.kind == RuleKind::Allow && r.pattern.is_glob()) {
+                fs |= r.access;
+            }
         }
         for r in layer.net_rules.iter().filter(|r| r.kind == RuleKind::Ask) {
             net |= r.access;

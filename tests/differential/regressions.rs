@@ -116,7 +116,6 @@ fn creating_through_a_linked_directory_is_not_on_the_fast_path() {
 /// but the write is refused: the glob's future match is in no narrowing report, so the filter
 /// does not trap opens for writing (`llrun compile` says nothing either).
 #[test]
-#[ignore = "bug: a glob's future matches are not in the narrowing report, so a supervisor does not trap their calls (src/compile/carve.rs, src/supervise/shape.rs)"]
 fn a_file_a_glob_allows_is_written_when_a_supervisor_runs() {
     let case = "layer
         allow create @
