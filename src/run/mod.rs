@@ -144,16 +144,16 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
         sigmask: signals.original_mask(),
     };
     let started = match supervision {
-        None => spawn(command(&launch, &path), &confinement),
+        None => spawn(command(&launch, &path), &confinement).map_err(StartError::Spawn),
         Some(s) => supervised(command(&launch, &path), &confinement, s),
     };
     let child = match started {
         Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::Other && e.raw_os_error().is_none() => {
-            return Err(RunError::Supervise(e.to_string()));
+        Err(StartError::Supervise(e)) => return Err(RunError::Supervise(e)),
+        Err(StartError::Spawn(e)) if outcome::is_spawn_failure(&e) => {
+            return Err(RunError::Spawn(e));
         }
-        Err(e) if outcome::is_spawn_failure(&e) => return Err(RunError::Spawn(e)),
-        Err(e) => return Ok(outcome::exec_failed(&path, &e)),
+        Err(StartError::Spawn(e)) => return Ok(outcome::exec_failed(&path, &e)),
     };
     let program = Pid::from_raw(child.id() as i32);
     // From here on an error must not leave the program running unsupervised.
@@ -190,20 +190,27 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
     .wait()
 }
 
+/// Why the program did not start: as a plain spawn (fork, or its `exec`), or because its
+/// supervisor could not take over.
+enum StartError {
+    Spawn(std::io::Error),
+    Supervise(String),
+}
+
 /// Starts the program under the supervised filter and its supervisor on the listener.
 fn supervised(
     command: Command,
     confinement: &Confinement<'_>,
     s: Supervision,
-) -> std::io::Result<std::process::Child> {
+) -> Result<std::process::Child, StartError> {
     use llrun_kernel::spawn::{SuperviseError, spawn_supervised};
-    let other = |e: String| std::io::Error::other(e);
+    let other = |e: String| StartError::Supervise(e);
     // Every process the program starts stays llrun's descendant, even after its parent exits:
     // the prompt socket refuses descendants, so a double fork cannot answer its own asks.
-    nix::sys::prctl::set_child_subreaper(true).map_err(std::io::Error::from)?;
+    nix::sys::prctl::set_child_subreaper(true).map_err(|e| other(e.to_string()))?;
     let started = match spawn_supervised(command, confinement) {
         Ok(started) => started,
-        Err(SuperviseError::Spawn(e)) => return Err(e),
+        Err(SuperviseError::Spawn(e)) => return Err(StartError::Spawn(e)),
         Err(SuperviseError::Handoff { mut child, source }) => {
             let _ = child.wait();
             return Err(other(source.to_string()));
