@@ -210,6 +210,17 @@ fn asked_creation_removal_and_rename_are_carried_out_by_the_supervisor() {
 
 #[test]
 fn killing_the_supervisor_fails_held_calls_closed() {
+    held_call_fails_when_the_supervisor_goes(false);
+}
+
+/// A stopped supervisor (SIGSTOP) answers nothing: the held call waits, granted nothing, and
+/// fails once the supervisor is killed.
+#[test]
+fn stopping_then_killing_the_supervisor_grants_nothing() {
+    held_call_fails_when_the_supervisor_goes(true);
+}
+
+fn held_call_fails_when_the_supervisor_goes(stop_first: bool) {
     let (s, profile) = setup("");
     let key = s.path().join("secret/key");
     let socket = s.path().join("prompt.sock");
@@ -243,6 +254,11 @@ fn killing_the_supervisor_fails_held_calls_closed() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
+    if stop_first {
+        let llrun = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(llrun, nix::sys::signal::Signal::SIGSTOP).unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+    }
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let (stdout, stderr) = text(&out);
