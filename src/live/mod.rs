@@ -37,6 +37,8 @@ const RETRY: Duration = Duration::from_secs(1);
 /// A version that depends on new directories is loaded again after watching them, at most this
 /// many times, so that nothing written there between the read and the watch is missed.
 const SETTLE_ROUNDS: usize = 3;
+/// How often missing search-path directories are looked for.
+const LOOK_FOR_MISSING: Duration = Duration::from_secs(1);
 
 /// What following the profile files needs, besides the supervisor.
 pub struct Live {
@@ -110,6 +112,9 @@ impl Follower {
     }
 
     /// Follows edits until llrun exits.
+    ///
+    /// Search-path directories that do not exist are looked for every [`LOOK_FOR_MISSING`]
+    /// instead of watched (see [`watch::Targets`]).
     fn run(mut self) {
         let (failed, _) = self.watch.follow(&self.targets);
         self.report.unwatched(&failed);
@@ -120,10 +125,16 @@ impl Follower {
         let mut retry = None;
         let outcome = self.reload(false);
         settle(outcome, &mut debounce, &mut retry);
+        let mut look = Instant::now() + LOOK_FOR_MISSING;
         loop {
             let deadline = match (debounce.deadline(), retry) {
                 (Some(d), Some(r)) => Some(d.min(r)),
                 (d, r) => d.or(r),
+            };
+            let deadline = match (deadline, self.targets.polls()) {
+                (d, false) => d,
+                (None, true) => Some(look),
+                (Some(d), true) => Some(d.min(look)),
             };
             match self.watch.next(deadline) {
                 Next::Change(change) => debounce.feed(change, Instant::now()),
@@ -131,6 +142,12 @@ impl Follower {
                 Next::Closed => return,
             }
             let now = Instant::now();
+            if now >= look {
+                look = now + LOOK_FOR_MISSING;
+                if self.targets.appeared() {
+                    retry = Some(now);
+                }
+            }
             if debounce.due(now) || retry.is_some_and(|r| now >= r) {
                 debounce.reset();
                 retry = None;

@@ -42,6 +42,10 @@ pub struct Targets {
     files: HashSet<PathBuf>,
     /// Where those files are, and the search path.
     dirs: BTreeSet<PathBuf>,
+    /// Search-path directories that do not exist: looked for now and then instead of watched
+    /// through an ancestor, which would be a busy one (`/etc`, `/usr/share`, `~/.config`) whose
+    /// every file open wakes llrun (notify's inotify watches report opens too).
+    missing: BTreeSet<PathBuf>,
 }
 
 impl Targets {
@@ -54,9 +58,24 @@ impl Targets {
             }
         }
         for dir in &search.dirs {
-            t.dirs.insert(settle(dir));
+            let dir = settle(dir);
+            if dir.is_dir() {
+                t.dirs.insert(dir);
+            } else {
+                t.missing.insert(dir);
+            }
         }
         t
+    }
+
+    /// Whether a search-path directory that was missing exists now (then load again).
+    pub fn appeared(&self) -> bool {
+        self.missing.iter().any(|d| d.is_dir())
+    }
+
+    /// Whether some search-path directory is looked for rather than watched.
+    pub fn polls(&self) -> bool {
+        !self.missing.is_empty()
     }
 
     /// How many files are followed.
@@ -419,5 +438,19 @@ mod tests {
         // Creating the first missing directory concerns the reload (then it is watched).
         assert!(t.concerns(&base.join("a")));
         assert!(t.concerns(&base.join("a/b/x.local.llp")));
+    }
+
+    #[test]
+    fn a_missing_search_directory_is_looked_for_not_watched_through_its_ancestor() {
+        let d = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(d.path()).unwrap();
+        let search = SearchPath {
+            dirs: vec![base.join("llrun/profiles"), base.clone()],
+        };
+        let t = Targets::of(&[], &search);
+        assert_eq!(t.watch_dirs(), BTreeSet::from([base.clone()]));
+        assert!(t.polls() && !t.appeared());
+        std::fs::create_dir_all(base.join("llrun/profiles")).unwrap();
+        assert!(t.appeared());
     }
 }
