@@ -164,13 +164,8 @@ impl Explainer<'_> {
     pub fn json(&self, given: &std::path::Path) -> String {
         let path = canonical(given);
         let entries = self.entries(&path);
-        // Where the name of an existing file differs from its real path, the supervisor's fast
-        // path decides on the name: explain that too.
         let written = written(given);
-        let exists = std::fs::symlink_metadata(&path).is_ok();
-        let by_name = (exists && written != path).then(|| self.entries(&written));
-        let verdict =
-            super::verdict::verdicts(self.rights, &entries, by_name.as_deref(), &self.supervision);
+        let verdict = super::verdict::verdicts(self.rights, &entries, &self.supervision);
         let report = Report {
             path: &path,
             written: &written,

@@ -93,12 +93,11 @@ fn usual_call(right: FsAccess) -> Option<(Trapped, bool)> {
 }
 
 /// One verdict per right in `rights`, from the explanation `entries` of those rights on the
-/// real path, and `by_name` on the path as written when it names an existing file whose real
-/// path differs (a symlink on the way).
+/// real path. (The supervisor's fast path lets a call through on its name only when no
+/// symlink is on the way, so the real path decides.)
 pub fn verdicts(
     rights: FsAccess,
     entries: &[Entry],
-    by_name: Option<&[Entry]>,
     supervision: &Supervision,
 ) -> Vec<RightVerdict> {
     rights
@@ -106,8 +105,7 @@ pub fn verdicts(
         .map(|right| {
             let layers = of(entries, right);
             let name = raw_name(right);
-            let fast = by_name.is_some_and(|named| fast_path(right, &of(named, right)));
-            if supervision.decides(right) && !fast {
+            if supervision.decides(right) {
                 supervised(&name, &layers)
             } else {
                 landlock_alone(&name, &layers)
@@ -119,20 +117,6 @@ pub fn verdicts(
 /// The entries of one right.
 fn of(entries: &[Entry], right: FsAccess) -> Vec<&Entry> {
     entries.iter().filter(|e| e.access == right).collect()
-}
-
-/// Whether the supervisor's fast path lets the call through on the name alone
-/// (`src/supervise/fast.rs`): an open of an existing file, whose name as written no layer
-/// denies and every static layer grants. Landlock then decides on where the name really leads,
-/// so a symlink from a granted place into a supervised one is refused, not asked about or
-/// carried out.
-fn fast_path(right: FsAccess, by_name: &[&Entry]) -> bool {
-    let opens =
-        FsAccess::READ_FILE | FsAccess::READ_DIR | FsAccess::WRITE_FILE | FsAccess::TRUNCATE;
-    opens.contains(right)
-        && by_name
-            .iter()
-            .all(|e| e.decision != "deny" && e.kernel_allows)
 }
 
 /// Untrapped: every Landlock layer must grant it.

@@ -2,9 +2,9 @@
 //! through at once, without opening anything.
 //!
 //! This is safe whatever the path really names: CONTINUE lets the kernel run the call, and
-//! Landlock checks it on the real inode. The price of skipping the real lookup: a path that
-//! reaches an `ask` place through a symlink from a statically granted one is refused by
-//! Landlock instead of being asked about.
+//! Landlock checks it on the real inode. A path with a symlink on the way takes the slow path,
+//! so that one leading from a granted place into an asked one is asked about (one `openat2`
+//! with `RESOLVE_NO_SYMLINKS` tells).
 
 use super::op::{Operation, PathOperand};
 use super::plan::open_rights;
@@ -25,16 +25,28 @@ pub fn continues(policy: &Policy, pid: Pid, op: &Operation) -> bool {
     if flags & nix::libc::O_CREAT != 0 {
         return false;
     }
-    let Some(path) = lexical(pid, at) else {
+    let Some((path, written)) = lexical(pid, at) else {
         return false;
     };
     let dir = flags & nix::libc::O_DIRECTORY != 0;
     let rights: FsAccess = open_rights(*flags, dir);
-    policy.decide(rights, &path, &path, None) == Verdict::Continue
+    policy.decide(rights, &path, &path, None) == Verdict::Continue && !through_symlink(&written)
 }
 
-/// The absolute path as written, with `.`, `..` and repeated slashes removed by text alone.
-fn lexical(pid: Pid, at: &PathOperand) -> Option<String> {
+/// Whether resolving `path` (absolute, as written) meets a symlink: then where it leads may be
+/// a place the supervisor decides (an ask, a carve), and the slow path looks. One `openat2`
+/// with `RESOLVE_NO_SYMLINKS`; any other failure is the kernel's to report on the real call.
+fn through_symlink(path: &str) -> bool {
+    use nix::fcntl::{AT_FDCWD, OFlag, OpenHow, ResolveFlag, openat2};
+    let how = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_NO_SYMLINKS);
+    matches!(openat2(AT_FDCWD, path, how), Err(nix::errno::Errno::ELOOP))
+}
+
+/// The absolute path with `.`, `..` and repeated slashes removed by text alone, and the
+/// absolute path as written (the working directory or descriptor's path, then the operand).
+fn lexical(pid: Pid, at: &PathOperand) -> Option<(String, String)> {
     let path = std::str::from_utf8(&at.path).ok()?;
     let base = if path.starts_with('/') {
         String::new()
@@ -64,5 +76,10 @@ fn lexical(pid: Pid, at: &PathOperand) -> Option<String> {
     if out.is_empty() {
         out.push('/');
     }
-    Some(out)
+    let written = if base.is_empty() {
+        path.to_string()
+    } else {
+        format!("{base}/{path}")
+    };
+    Some((out, written))
 }
