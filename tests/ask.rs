@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::client::Client;
+use common::client::{Client, Lang, answer_all, run_prompted};
 use common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ fn setup(extra: &str) -> (Sandbox, PathBuf) {
     (s, profile)
 }
 
-/// Runs `script` under `profile` with the prompt socket, once the client is connected.
+/// Runs `sh -c script` under `profile` with the prompt socket, once the client is connected.
 fn run_asked(
     s: &Sandbox,
     profile: &Path,
@@ -30,30 +30,19 @@ fn run_asked(
     args: &[&str],
     script: &str,
 ) -> (Output, Vec<Value>) {
-    let socket = s.path().join("prompt.sock");
-    let ready = s.path().join("ready");
-    // From an earlier run in the same test: the program must wait for this run's client.
-    let _ = std::fs::remove_file(&ready);
-    let client = Client::answering(socket.clone(), ready.clone(), answer);
-    let wait = format!(
-        "n=0; until [ -e {} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; {script}",
-        ready.display()
+    let (out, messages) = run_prompted(
+        s.path(),
+        profile,
+        args,
+        Lang::Shell,
+        script,
+        answer_all(answer),
     );
-    let out = llrun()
-        .env("XDG_CONFIG_HOME", s.path().join("config"))
-        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
-        .args(args)
-        .args([
-            "-p",
-            &profile.to_string_lossy(),
-            "--",
-            "/bin/sh",
-            "-c",
-            &wait,
-        ])
-        .output()
-        .unwrap();
-    (out, client.asks())
+    let asks = messages
+        .into_iter()
+        .filter(|m| m["type"] == "ask")
+        .collect();
+    (out, asks)
 }
 
 fn text(out: &Output) -> (String, String) {

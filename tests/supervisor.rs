@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::client::{Client, Reply};
+use common::client::{Client, Lang, Reply, run_prompted};
 use common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -18,8 +18,8 @@ fn out_text(out: &Output) -> (String, String) {
     )
 }
 
-/// Runs `python3 -c SCRIPT` under `profile` with a prompt socket and `client`'s script; the
-/// program waits for the client (`READY` in the script is the path to wait for).
+/// Runs `python3 -c SCRIPT` under `profile` with a prompt socket and `client`'s script, once
+/// the client is connected.
 fn python_asked(
     s: &Sandbox,
     profile: &Path,
@@ -27,28 +27,7 @@ fn python_asked(
     script: &str,
     client: impl FnMut(&Value, &mut Reply<'_>) + Send + 'static,
 ) -> (Output, Vec<Value>) {
-    let socket = s.path().join("prompt.sock");
-    let ready = s.path().join("ready");
-    let _ = std::fs::remove_file(&ready);
-    let client = Client::start(socket.clone(), ready.clone(), client);
-    let wait = format!(
-        "import os, time\nt = time.time() + 40\nwhile not os.path.exists({:?}) and time.time() < t: time.sleep(0.02)\n{script}",
-        ready.display()
-    );
-    let out = llrun()
-        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
-        .args(extra)
-        .args([
-            "-p",
-            &profile.to_string_lossy(),
-            "--",
-            "/usr/bin/python3",
-            "-c",
-            &wait,
-        ])
-        .output()
-        .unwrap();
-    (out, client.messages())
+    run_prompted(s.path(), profile, extra, Lang::Python, script, client)
 }
 
 fn asks(messages: &[Value]) -> Vec<&Value> {

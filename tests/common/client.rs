@@ -87,13 +87,7 @@ impl Client {
 
     /// A client that answers every ask with `answer` (or never, for `None`).
     pub fn answering(socket: PathBuf, ready: PathBuf, answer: Option<Value>) -> Client {
-        Client::start(socket, ready, move |m, reply| {
-            if m["type"] == "ask"
-                && let Some(a) = &answer
-            {
-                reply.answer(m, a);
-            }
-        })
+        Client::start(socket, ready, answer_all(answer))
     }
 
     /// Every message seen, once llrun has closed the socket (or the script stopped).
@@ -108,4 +102,66 @@ impl Client {
             .filter(|m| m["type"] == "ask")
             .collect()
     }
+}
+
+/// A client script that answers every ask with `answer` (or never, for `None`).
+pub fn answer_all(answer: Option<Value>) -> impl FnMut(&Value, &mut Reply<'_>) + Send + 'static {
+    move |m, reply| {
+        if m["type"] == "ask"
+            && let Some(a) = &answer
+        {
+            reply.answer(m, a);
+        }
+    }
+}
+
+/// The language of a program run by [`run_prompted`].
+#[derive(Debug, Clone, Copy)]
+pub enum Lang {
+    Shell,
+    Python,
+}
+
+/// Runs `script` (`sh -c` or `python3 -c`) under `profile` with a prompt socket in `dir` and a
+/// client running `client`; the program first waits (at most 40 s) for the client to attach.
+/// Returns llrun's output and every message the client saw.
+pub fn run_prompted(
+    dir: &std::path::Path,
+    profile: &std::path::Path,
+    extra: &[&str],
+    lang: Lang,
+    script: &str,
+    client: impl FnMut(&Value, &mut Reply<'_>) + Send + 'static,
+) -> (std::process::Output, Vec<Value>) {
+    let socket = dir.join("prompt.sock");
+    let ready = dir.join("ready");
+    // From an earlier run in the same test: the program must wait for this run's client.
+    let _ = std::fs::remove_file(&ready);
+    let client = Client::start(socket.clone(), ready.clone(), client);
+    let (program, waiting) = match lang {
+        Lang::Shell => (
+            "/bin/sh",
+            format!(
+                "n=0; until [ -e {} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; {script}",
+                ready.display()
+            ),
+        ),
+        Lang::Python => (
+            "/usr/bin/python3",
+            format!(
+                "import os, time\nt = time.time() + 40\nwhile not os.path.exists({:?}) and time.time() < t: time.sleep(0.02)\n{script}",
+                ready.display()
+            ),
+        ),
+    };
+    let out = super::llrun()
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
+        .args(extra)
+        .arg("-p")
+        .arg(profile)
+        .args(["--", program, "-c", &waiting])
+        .output()
+        .unwrap();
+    (out, client.messages())
 }
