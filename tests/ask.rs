@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::client::{Client, Lang, answer_all, run_prompted};
+use common::client::{Client, Lang, answer_all, prompted, run_prompted};
 use common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -219,20 +219,10 @@ fn held_call_fails_when_the_supervisor_goes(stop_first: bool) {
     // Once the supervisor is gone every trapped call fails, so the verdict goes to the pipe
     // llrun's caller gave the program, not to a file.
     let script = format!(
-        "n=0; until [ -e {r} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; if cat {k}; then echo OPENED; else echo FAILED; fi",
-        r = ready.display(),
-        k = key.display(),
+        "if cat {}; then echo OPENED; else echo FAILED; fi",
+        key.display()
     );
-    let mut child = llrun()
-        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
-        .args([
-            "-p",
-            &profile.to_string_lossy(),
-            "--",
-            "/bin/sh",
-            "-c",
-            &script,
-        ])
+    let mut child = prompted(s.path(), &profile, &[], Lang::Shell, &script)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::client::{Client, Lang, Reply, run_prompted};
+use common::client::{Client, Lang, Reply, prompted, run_prompted};
 use common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -322,24 +322,17 @@ fn a_client_that_leaves_mid_prompt_is_replaced_by_a_late_one() {
     let first = Client::start(socket.clone(), ready.clone(), |m, reply| {
         reply.stop = m["type"] == "ask";
     });
-    let script = format!(
-        "n=0; until [ -e {r} ] || [ $n -gt 2000 ]; do n=$((n+1)); sleep 0.02; done; cat {k}",
-        r = ready.display(),
-        k = s.path().join("secret/key").display()
-    );
-    let mut child = llrun()
-        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
-        .args([
-            "-p",
-            &profile.to_string_lossy(),
-            "--",
-            "/bin/sh",
-            "-c",
-            &script,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let key = s.path().join("secret/key");
+    let mut child = prompted(
+        s.path(),
+        &profile,
+        &[],
+        Lang::Shell,
+        &format!("cat {}", key.display()),
+    )
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     assert_eq!(asks(&first.messages()).len(), 1);
     // A client that joins later is shown the held ask and answers it.
     let late = Client::answering(

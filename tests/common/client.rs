@@ -133,11 +133,25 @@ pub fn run_prompted(
     script: &str,
     client: impl FnMut(&Value, &mut Reply<'_>) + Send + 'static,
 ) -> (std::process::Output, Vec<Value>) {
-    let socket = dir.join("prompt.sock");
-    let ready = dir.join("ready");
     // From an earlier run in the same test: the program must wait for this run's client.
-    let _ = std::fs::remove_file(&ready);
-    let client = Client::start(socket.clone(), ready.clone(), client);
+    let _ = std::fs::remove_file(dir.join("ready"));
+    let client = Client::start(dir.join("prompt.sock"), dir.join("ready"), client);
+    let out = prompted(dir, profile, extra, lang, script)
+        .output()
+        .unwrap();
+    (out, client.messages())
+}
+
+/// llrun running `script` under `profile`, with its prompt socket at `dir/prompt.sock`; the
+/// program waits (at most 40 s) for `dir/ready`, which a [`Client`] creates once attached.
+pub fn prompted(
+    dir: &std::path::Path,
+    profile: &std::path::Path,
+    extra: &[&str],
+    lang: Lang,
+    script: &str,
+) -> std::process::Command {
+    let ready = dir.join("ready");
     let (program, waiting) = match lang {
         Lang::Shell => (
             "/bin/sh",
@@ -154,14 +168,13 @@ pub fn run_prompted(
             ),
         ),
     };
-    let out = super::llrun()
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .args(["-q", "--prompt-socket", &socket.to_string_lossy()])
+    let mut cmd = super::llrun();
+    cmd.env("XDG_CONFIG_HOME", dir.join("config"))
+        .args(["-q", "--prompt-socket"])
+        .arg(dir.join("prompt.sock"))
         .args(extra)
         .arg("-p")
         .arg(profile)
-        .args(["--", program, "-c", &waiting])
-        .output()
-        .unwrap();
-    (out, client.messages())
+        .args(["--", program, "-c", &waiting]);
+    cmd
 }
