@@ -39,40 +39,26 @@ fn a_profile_without_asks_runs_with_no_supervisor_at_all() {
     let s = Sandbox::new();
     let profile = s.base_profile("");
     // Without a supervisor llrun becomes the program: the same process.
-    let child = llrun()
-        .args([
-            "-q",
-            "-p",
-            &profile.to_string_lossy(),
-            "/bin/sh",
-            "-c",
-            "echo $$",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out_text(&out).0.trim(), pid.to_string());
+    let (llrun_pid, program_pid) = pids(&profile);
+    assert_eq!(llrun_pid, program_pid);
     // With an ask, llrun stays outside as the supervisor: the program is another process.
     let asking = s.profile("asking.llp", &format!("{BASE}ask read @/nothing\n"));
+    let (llrun_pid, program_pid) = pids(&asking);
+    assert_ne!(llrun_pid, program_pid);
+}
+
+/// The pid of llrun as started, and the pid the program reports for itself.
+fn pids(profile: &Path) -> (String, String) {
     let child = llrun()
-        .args([
-            "-q",
-            "--prompt",
-            "none",
-            "-p",
-            &asking.to_string_lossy(),
-            "/bin/sh",
-            "-c",
-            "echo $$",
-        ])
+        .args(["-q", "--prompt", "none", "-p"])
+        .arg(profile)
+        .args(["/bin/sh", "-c", "echo $$"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = child.id();
+    let pid = child.id().to_string();
     let out = child.wait_with_output().unwrap();
-    assert_ne!(out_text(&out).0.trim(), pid.to_string());
+    (pid, out_text(&out).0.trim().to_string())
 }
 
 #[test]
