@@ -7,8 +7,11 @@
 //! putting it in force, re-deciding the held call, llrun opening the file for the program, and
 //! the program reading it. No assertions: this machine is noisy, so the numbers are for reading.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Lines, Write};
+use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{ChildStdout, Command, Stdio};
@@ -46,7 +49,7 @@ fn main() {
         .spawn()
         .expect("spawn llrun");
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut asks = attach(&socket);
+    let (_answers, mut asks) = common::attach(&socket);
     let rules = text.lines().count();
     println!("# live edits: save → new decision served ({rules}-rule profile, {EDITS} edits each)");
     let mut all = Vec::new();
@@ -81,15 +84,7 @@ fn base_profile(held: &Path) -> String {
     let mut text = String::from(
         "allow read,exec /usr /bin /sbin /lib\nif exists /lib64 {\n  allow read,exec /lib64\n}\nallow read /etc /proc\nallow read,write /dev/null /dev/urandom\n",
     );
-    let mut shares: Vec<String> = std::fs::read_dir("/usr/share")
-        .unwrap()
-        .flatten()
-        .map(|e| e.path().to_string_lossy().into_owned())
-        .collect();
-    shares.sort();
-    for s in shares.iter().take(100) {
-        text.push_str(&format!("allow read \"{s}\"\n"));
-    }
+    text.push_str(&common::share_rules(100));
     text.push_str(&format!("ask read {}\n", held.display()));
     text
 }
@@ -102,25 +97,6 @@ fn rename_over(path: &Path, text: &str) {
 
 fn write_in_place(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
-}
-
-/// A prompt client that says hello and then only listens.
-fn attach(socket: &Path) -> Lines<BufReader<UnixStream>> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let stream = loop {
-        if let Ok(s) = UnixStream::connect(socket) {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "no prompt socket");
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let mut w = stream.try_clone().unwrap();
-    let mut lines = BufReader::new(stream).lines();
-    let hello: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    let reply =
-        serde_json::json!({"type": "hello", "protocol": hello["protocol"], "client": "bench"});
-    writeln!(w, "{reply}").unwrap();
-    lines
 }
 
 fn wait_for_ask(asks: &mut Lines<BufReader<UnixStream>>, file: &Path) {

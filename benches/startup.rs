@@ -3,6 +3,9 @@
 //! `cargo bench --bench startup` (release build). No assertions: this machine is noisy, so the
 //! numbers are for reading, not for failing a build.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -134,15 +137,7 @@ fn write_150_rule_profile(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("fonts.llp"), "allow read /usr/share/fonts/** /etc/fonts\nallow read /usr/lib/*/libfont*\ndeny write /usr/share/fonts/**/*.cache\n")
         .unwrap();
     let mut text = String::from("include \"base.llp\"\ninclude \"fonts.llp\"\n");
-    let mut shares: Vec<String> = std::fs::read_dir("/usr/share")
-        .unwrap()
-        .flatten()
-        .map(|e| e.path().to_string_lossy().into_owned())
-        .collect();
-    shares.sort();
-    for s in shares.iter().take(120) {
-        text.push_str(&format!("allow read \"{s}\"\n"));
-    }
+    text.push_str(&common::share_rules(120));
     let h = home.display();
     text.push_str(&format!("allow read {h}\ndeny all {h}/.ssh {h}/.gnupg\nallow rw {h}/docs\ndeny write {h}/docs/*.pdf\n"));
     text.push_str("allow rw /tmp\nallow connect tcp 80,443\n");

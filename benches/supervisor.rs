@@ -4,9 +4,11 @@
 //!
 //! `cargo bench --bench supervisor`. No assertions: the numbers are for reading.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -226,23 +228,7 @@ fn round_trip(llrun: &str, dir: &Path, profile: &Path) {
 
 /// A prompt client that allows every ask once, as fast as it can.
 fn answer_all(socket: &Path, ready: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let stream = loop {
-        if let Ok(s) = UnixStream::connect(socket) {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "no prompt socket");
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let mut w = stream.try_clone().unwrap();
-    let mut lines = BufReader::new(stream).lines();
-    let hello: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    writeln!(
-        w,
-        "{}",
-        json!({"type": "hello", "protocol": hello["protocol"], "client": "bench"})
-    )
-    .unwrap();
+    let (mut w, lines) = common::attach(socket);
     std::fs::write(ready, "").unwrap();
     for line in lines.map_while(Result::ok) {
         let m: Value = serde_json::from_str(&line).unwrap();
