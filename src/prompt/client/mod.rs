@@ -58,10 +58,9 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connects, checks the server's protocol version and says hello.
-    pub fn open(at: &Path) -> Result<Connection, ClientError> {
-        let stream = UnixStream::connect(at).map_err(|e| ClientError::Connect(at.into(), e))?;
-        let mut conn = Connection {
+    /// A connection whose server is not known yet (its hello is still to be read).
+    fn before_hello(stream: UnixStream) -> Connection {
+        Connection {
             stream,
             lines: Lines::new(MAX_MESSAGE),
             ready: VecDeque::new(),
@@ -70,7 +69,13 @@ impl Connection {
                 pid: 0,
                 program: String::new(),
             },
-        };
+        }
+    }
+
+    /// Connects, checks the server's protocol version and says hello.
+    pub fn open(at: &Path) -> Result<Connection, ClientError> {
+        let stream = UnixStream::connect(at).map_err(|e| ClientError::Connect(at.into(), e))?;
+        let mut conn = Connection::before_hello(stream);
         conn.server = conn.read_hello()?;
         let hello = ClientMessage::Hello {
             protocol: VERSION,
@@ -178,17 +183,7 @@ pub fn find_socket(explicit: Option<PathBuf>) -> Result<PathBuf, ClientError> {
 /// a client that could be shown an ask).
 fn probe(at: &Path) -> Option<Server> {
     let stream = UnixStream::connect(at).ok()?;
-    let mut conn = Connection {
-        stream,
-        lines: Lines::new(MAX_MESSAGE),
-        ready: VecDeque::new(),
-        server: Server {
-            version: String::new(),
-            pid: 0,
-            program: String::new(),
-        },
-    };
-    conn.read_hello().ok()
+    Connection::before_hello(stream).read_hello().ok()
 }
 
 /// One line about an ask, for logs and scripts: `7 read /home/u/a.pdf (firefox pid 12, rule
