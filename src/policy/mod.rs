@@ -3,6 +3,7 @@
 //! compiler and `explain` consume; it answers "what does the profile say about (right, path)?".
 
 pub mod access;
+pub mod canonical;
 pub mod env;
 pub mod glob;
 pub mod pattern;

@@ -284,77 +284,7 @@ impl fmt::Display for Pattern {
     }
 }
 
-/// An absolute path with symlinks resolved as far as it exists; the rest is kept as written.
-/// Patterns and `explain` both go through this, so that they compare the same names.
-pub fn canonical(path: &str) -> String {
-    Canonicalizer::default().canonical(path)
-}
-
-/// Resolves symlinks in absolute paths, remembering every prefix it has seen. Profiles name many
-/// paths under the same few directories, so with the cache each new path costs one `lstat`
-/// instead of one per component: this is on the start-up path of every run.
-#[derive(Debug, Default)]
-pub struct Canonicalizer {
-    /// Written prefix (normalised) → canonical prefix, or `None` when it does not exist.
-    seen: std::collections::HashMap<String, Option<String>>,
-}
-
-impl Canonicalizer {
-    pub fn canonical(&mut self, path: &str) -> String {
-        let normal = split_plain(path).fold(String::with_capacity(path.len()), |mut s, c| {
-            s.push('/');
-            s.push_str(c);
-            s
-        });
-        // Start from the longest prefix already resolved.
-        let mut done = normal.len();
-        let mut real = loop {
-            if done == 0 {
-                break String::new();
-            }
-            match self.seen.get(&normal[..done]) {
-                Some(Some(r)) => break r.clone(),
-                // Missing: so is everything beneath it, kept as written.
-                Some(None) => return self.missing_below(&normal, done),
-                None => done = normal[..done].rfind('/').unwrap_or(0),
-            }
-        };
-        while done < normal.len() {
-            let end = normal[done + 1..]
-                .find('/')
-                .map_or(normal.len(), |i| done + 1 + i);
-            let candidate = format!("{real}{}", &normal[done..end]);
-            let resolved = match std::fs::symlink_metadata(&candidate) {
-                Err(_) => None,
-                Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&candidate)
-                    .ok()
-                    .map(|p| p.to_string_lossy().into_owned()),
-                Ok(_) => Some(candidate),
-            };
-            self.seen
-                .insert(normal[..end].to_string(), resolved.clone());
-            match resolved {
-                Some(r) => real = r,
-                None => return self.missing_below(&normal, end),
-            }
-            done = end;
-        }
-        if real.is_empty() { "/".into() } else { real }
-    }
-
-    /// `normal` whose prefix up to `missing_end` does not exist: the resolved parent of that
-    /// prefix, then the rest as written.
-    fn missing_below(&mut self, normal: &str, missing_end: usize) -> String {
-        let parent_end = normal[..missing_end].rfind('/').unwrap_or(0);
-        let parent = if parent_end == 0 {
-            String::new()
-        } else {
-            self.canonical(&normal[..parent_end])
-        };
-        let parent = if parent == "/" { String::new() } else { parent };
-        format!("{parent}{}", &normal[parent_end..])
-    }
-}
+pub use super::canonical::{Canonicalizer, canonical};
 
 /// The pattern that matches exactly `path` (and what is beneath it), whatever characters its
 /// names hold: glob characters are escaped, so a file named `a*` is not a glob.
@@ -491,27 +421,6 @@ mod tests {
             Err(PatternError::SlashInAlternatives(_))
         ));
         assert!(Pattern::parse("/a/b**").is_err());
-    }
-
-    #[test]
-    fn canonical_resolves_symlinks_in_the_existing_prefix() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().canonicalize().unwrap();
-        std::fs::create_dir_all(root.join("real/sub")).unwrap();
-        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
-        let r = root.display();
-        let mut c = Canonicalizer::default();
-        assert_eq!(
-            c.canonical(&format!("{r}/link/sub/missing/x")),
-            format!("{r}/real/sub/missing/x")
-        );
-        assert_eq!(c.canonical(&format!("{r}/link")), format!("{r}/real"));
-        // Again, now from the cache, and below the cached missing entry.
-        assert_eq!(
-            c.canonical(&format!("{r}//link/sub/missing/y/")),
-            format!("{r}/real/sub/missing/y")
-        );
-        assert_eq!(c.canonical("/"), "/");
     }
 
     #[test]

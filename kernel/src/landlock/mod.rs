@@ -92,6 +92,8 @@ pub struct PreparedRuleset {
     /// `None` for a plan that restricts nothing: there is no ruleset to enforce.
     fd: Option<OwnedFd>,
     skipped: Vec<PathBuf>,
+    /// The rules' paths, still open (see [`rules::Opened`]).
+    opened: rules::Opened,
 }
 
 impl PreparedRuleset {
@@ -108,12 +110,14 @@ impl PreparedRuleset {
             return Ok(PreparedRuleset {
                 fd: None,
                 skipped: Vec::new(),
+                opened: rules::Opened::default(),
             });
         }
         let fd = create(plan)?;
         let mut skipped = Vec::new();
+        let mut opened = rules::Opened::default();
         for rule in &plan.path_rules {
-            if !rules::add_path(fd.as_fd(), rule)? {
+            if !rules::add_path(fd.as_fd(), rule, &mut opened)? {
                 skipped.push(rule.path.clone());
             }
         }
@@ -123,7 +127,15 @@ impl PreparedRuleset {
         Ok(PreparedRuleset {
             fd: Some(fd),
             skipped,
+            opened,
         })
+    }
+
+    /// Closes the rules' paths, which the ruleset no longer needs. Whoever keeps running after
+    /// the program started (the supervisor) calls this; a process that `exec`s has them closed
+    /// by the kernel, all at once.
+    pub fn close_rule_paths(&mut self) {
+        self.opened = rules::Opened::default();
     }
 
     /// Rule paths that did not exist any more when the ruleset was prepared.

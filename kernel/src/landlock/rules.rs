@@ -1,16 +1,17 @@
 //! Adding rules to a ruleset with `landlock_add_rule` directly.
 //!
 //! Start-up time grows with the number of rules, and a carved profile easily has hundreds, so
-//! each rule costs as few syscalls as possible: open the path (`O_PATH`), add the rule, close.
-//! Whether the path is a directory is only asked when the kernel refuses directory rights on it
-//! (the `landlock` crate asks every time, and so would a stat of our own).
+//! each rule costs as few syscalls as possible: open the path (`O_PATH`) and add the rule. The
+//! path stays open ([`Opened`]) until `exec` closes it with all the others, rather than costing
+//! a `close` each. Whether the path is a directory is only asked when the kernel refuses
+//! directory rights on it (the `landlock` crate asks every time, and so would a stat of our own).
 
 use super::{LandlockError, PathRule, PortRule};
 use crate::access::FsAccess;
 use nix::errno::Errno;
 use nix::fcntl::{OFlag, open};
 use nix::sys::stat::{Mode, SFlag, fstat};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// `LANDLOCK_RULE_PATH_BENEATH` (include/uapi/linux/landlock.h, Linux 5.13).
 const LANDLOCK_RULE_PATH_BENEATH: libc::c_int = 1;
@@ -31,19 +32,46 @@ struct NetPortAttr {
     port: u64,
 }
 
+/// Rule paths opened for their rules and not closed yet: close-on-exec, so `exec` closes them
+/// all at once. At most [`Opened::MAX`] per ruleset are kept, well below any descriptor limit;
+/// past that each is closed right after its rule is added.
+#[derive(Debug, Default)]
+pub(super) struct Opened(Vec<OwnedFd>);
+
+impl Opened {
+    const MAX: usize = 256;
+
+    fn keep(&mut self, fd: OwnedFd) {
+        if self.0.len() < Self::MAX {
+            self.0.push(fd);
+        }
+    }
+}
+
 /// Adds the rule for one path. Returns `false` (and adds nothing) when the path no longer
 /// exists.
-pub(super) fn add_path(ruleset: BorrowedFd<'_>, rule: &PathRule) -> Result<bool, LandlockError> {
-    let fail = |e: Errno| LandlockError::Open {
-        path: rule.path.clone(),
-        source: e.into(),
-    };
+pub(super) fn add_path(
+    ruleset: BorrowedFd<'_>,
+    rule: &PathRule,
+    opened: &mut Opened,
+) -> Result<bool, LandlockError> {
     let parent = match open(&rule.path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         // The path, or a directory on the way to it, is gone or was replaced by a file.
         Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(false),
-        Err(e) => return Err(fail(e)),
+        Err(e) => return Err(open_failed(rule, e)),
     };
+    let added = add_opened(ruleset, &parent, rule)?;
+    opened.keep(parent);
+    Ok(added)
+}
+
+/// Adds the rule for one path, open as `parent`.
+fn add_opened(
+    ruleset: BorrowedFd<'_>,
+    parent: &OwnedFd,
+    rule: &PathRule,
+) -> Result<bool, LandlockError> {
     let refused = |e: Errno| LandlockError::Rule {
         path: rule.path.clone(),
         reason: e.desc().into(),
@@ -52,7 +80,7 @@ pub(super) fn add_path(ruleset: BorrowedFd<'_>, rule: &PathRule) -> Result<bool,
         // EINVAL for rights that only make sense on a directory, if this is not one: keep the
         // file's rights (none left: nothing to attach here).
         Err(Errno::EINVAL) if !rule.access.difference(FsAccess::FILE).is_empty() => {
-            let st = fstat(&parent).map_err(fail)?;
+            let st = fstat(parent).map_err(|e| open_failed(rule, e))?;
             if SFlag::from_bits_truncate(st.st_mode & libc::S_IFMT) == SFlag::S_IFDIR {
                 return Err(refused(Errno::EINVAL));
             }
@@ -64,6 +92,13 @@ pub(super) fn add_path(ruleset: BorrowedFd<'_>, rule: &PathRule) -> Result<bool,
         }
         Err(e) => Err(refused(e)),
         Ok(()) => Ok(true),
+    }
+}
+
+fn open_failed(rule: &PathRule, e: Errno) -> LandlockError {
+    LandlockError::Open {
+        path: rule.path.clone(),
+        source: e.into(),
     }
 }
 
