@@ -75,6 +75,17 @@ drawer.start()
 attempt('secret', lambda: read(sys.argv[1]))
 drawer.join()";
 
+/// Draws the fake prompt about `argv[2]` (rows 2 to 6) and leaves the terminal such that
+/// llrun's prompt would be unreadable where it is drawn: rows 8 and 9 scroll alone (the line
+/// feeds that make room for a prompt would push all but its last two rows, its keys, out of
+/// sight under the fake title), and letters come from the line-drawing set, through G0 and
+/// through G1 shifted out. When told (`go`), opens the secret `argv[1]`.
+const HIDDEN: &str = "\
+os.write(1, fake(sys.argv[2]).encode())
+os.write(1, b'\\x1b[8;9r\\x1b[9;1H\\x1b(0\\x1b)0\\x0e')
+wait_for('go')
+attempt('secret', lambda: read(sys.argv[1]))";
+
 /// One run of an attack program under the terminal prompt, in tmux.
 struct Run {
     name: &'static str,
@@ -233,4 +244,28 @@ fn the_program_cannot_draw_over_the_real_prompt() {
         "True",
         "the program was never held"
     );
+}
+
+/// The terminal settings the program left do not hide the real prompt: it is drawn with the
+/// whole screen scrolling and in plain ASCII, so its title and target show under the fake one.
+#[test]
+fn the_programs_terminal_settings_do_not_hide_the_real_prompt() {
+    let run = Run::start("hidden", HIDDEN);
+    run.tmux.wait_for("the fake prompt", |s| run.fake_prompt(s));
+    run.go();
+    run.tmux
+        .wait_for("the keys of the real prompt under the fake ones", |s| {
+            s.matches("[d] deny once").count() == 2
+        });
+    let (during, styled) = (run.tmux.screen(), run.tmux.styled());
+    assert!(
+        run.real_prompt(&during),
+        "the real prompt is hidden:\n{during}"
+    );
+    assert!(
+        !styled.contains('\x0e'),
+        "the prompt is drawn in line-drawing characters:\n{styled:?}"
+    );
+    run.tmux.keys(&["d"]);
+    run.verdicts().assert_denied("secret", &["EACCES"]);
 }

@@ -203,8 +203,12 @@ fn the_overlay_makes_room_draws_and_erases_back_to_the_cursor() {
     let lines = render::lines(&armed(1, "/a"), 0, 80);
     let n = lines.len();
     let drawn = String::from_utf8(o.draw(&lines)).unwrap();
-    // Cancel any unfinished sequence, make room, go back up, save the cursor.
-    let start = format!("\x18{}\x1b[{n}A\x1b7", "\n".repeat(n));
+    // Cancel any unfinished sequence, let the whole screen scroll, make room, go back up, save
+    // the cursor, draw in ASCII.
+    let start = format!(
+        "\x18\x1b7\x1b[r\x1b8{}\x1b[{n}A\x1b7\x1b(B\x0f",
+        "\n".repeat(n)
+    );
     assert!(drawn.starts_with(&start), "{drawn:?}");
     assert_eq!(drawn.matches("\r\n").count(), n);
     assert!(o.shown());
