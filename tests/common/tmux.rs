@@ -23,32 +23,43 @@ impl Tmux {
     /// test process, so that tests running side by side do not meet).
     pub fn start(name: &str, cmd: &str) -> Tmux {
         static SESSIONS: AtomicUsize = AtomicUsize::new(0);
-        let n = SESSIONS.fetch_add(1, Ordering::Relaxed);
-        let session = format!("{name}-{}-{n}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                cmd,
-                // The screen stays readable after the command's end.
-                ";",
-                "set-option",
-                "-t",
-                &session,
-                "remain-on-exit",
-                "on",
-            ])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "tmux");
-        Tmux { session }
+        let mut refusals = Vec::new();
+        // The server exits with its last session: one that another test just killed may refuse
+        // the new session while it goes ("server exited unexpectedly"). The next try starts
+        // a server of its own.
+        for _ in 0..5 {
+            let n = SESSIONS.fetch_add(1, Ordering::Relaxed);
+            let session = format!("{name}-{}-{n}", std::process::id());
+            let out = Command::new("tmux")
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &session,
+                    "-x",
+                    "100",
+                    "-y",
+                    "30",
+                    cmd,
+                    // The screen stays readable after the command's end.
+                    ";",
+                    "set-option",
+                    "-t",
+                    &session,
+                    "remain-on-exit",
+                    "on",
+                ])
+                .output()
+                .unwrap();
+            // Killed when dropped, should a part of the refused command have run.
+            let tmux = Tmux { session };
+            if out.status.success() {
+                return tmux;
+            }
+            refusals.push(String::from_utf8_lossy(&out.stderr).into_owned());
+            std::thread::sleep(POLL);
+        }
+        panic!("tmux refused a new session: {refusals:?}");
     }
 
     /// Runs `cmd` (its program, arguments, environment and directory) in a new session; its exit
