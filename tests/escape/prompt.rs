@@ -86,6 +86,12 @@ os.write(1, b'\\x1b[8;9r\\x1b[9;1H\\x1b(0\\x1b)0\\x0e')
 wait_for('go')
 attempt('secret', lambda: read(sys.argv[1]))";
 
+/// Turns on mouse reporting (the X10 encoding) and opens the secret `argv[1]`: a click on the
+/// screen then comes to llrun as `ESC [ M` and three bytes, the column byte a letter.
+const MOUSE: &str = "\
+os.write(1, b'\\x1b[?1000h')
+attempt('secret', lambda: read(sys.argv[1]))";
+
 /// One run of an attack program under the terminal prompt, in tmux.
 struct Run {
     name: &'static str,
@@ -268,4 +274,16 @@ fn the_programs_terminal_settings_do_not_hide_the_real_prompt() {
     );
     run.tmux.keys(&["d"]);
     run.verdicts().assert_denied("secret", &["EACCES"]);
+}
+
+/// A click does not answer the prompt when the program turned on mouse reporting: the report's
+/// bytes are one key, not letters. Here the click is on column 87, which the report gives as
+/// `w`, "allow always".
+#[test]
+fn a_mouse_click_does_not_answer_the_real_prompt() {
+    let run = Run::start("mouse", MOUSE);
+    run.type_when_armed(&["-H", "1b", "5b", "4d", "20", "77", "2a"]);
+    run.tmux.keys(&["d"]);
+    run.verdicts().assert_denied("secret", &["EACCES"]);
+    run.assert_no_allow_remembered();
 }

@@ -51,6 +51,21 @@ fn keys_decode_from_raw_bytes() {
 }
 
 #[test]
+fn a_mouse_report_is_one_key_not_letters() {
+    // A left click on column 87 (`w`) of row 10, in the X10 encoding, then a key.
+    assert_eq!(decode(b"\x1b[M w*d"), vec![Key::Other, Key::Char('d')]);
+    // Columns past 95 are bytes past 127, or UTF-8 characters in mode 1005.
+    assert_eq!(decode(b"\x1b[M \xff*"), vec![Key::Other]);
+    assert_eq!(
+        decode("\x1b[M \u{80}*a".as_bytes()),
+        vec![Key::Other, Key::Char('a')]
+    );
+    // The SGR encoding is a sequence with a final byte; a report cut short is still one key.
+    assert_eq!(decode(b"\x1b[<0;87;10Ma"), vec![Key::Other, Key::Char('a')]);
+    assert_eq!(decode(b"\x1b[M w"), vec![Key::Other]);
+}
+
+#[test]
 fn keys_before_arming_do_nothing() {
     let mut p = Prompt::new(ask(1, "/a/b"));
     assert!(
