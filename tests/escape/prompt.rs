@@ -1,5 +1,6 @@
 //! Attacks on the terminal prompt: the program draws a prompt of its own to have the person's
-//! keys answer the real one, and draws over the real one while it is shown.
+//! keys answer the real one, draws over the real one while it is shown, sets the terminal up to
+//! hide it, and turns on mouse reporting so that a click answers it.
 //!
 //! The real `llrun` runs in tmux with `--prompt tty`, the program on its own pty, under a
 //! profile that asks before reading the planted SSH key. The test is the person at the terminal:
