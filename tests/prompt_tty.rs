@@ -3,10 +3,11 @@
 //! with nothing lost, nothing leaked and nothing garbled. (`examples/prompt_tty.rs` is the
 //! harness: llrun's runner with the terminal prompt attached and asks fed through a FIFO.)
 
+mod common;
 mod prompt_common;
+use common::tmux::Tmux;
 use prompt_common::PATIENCE;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn harness() -> PathBuf {
@@ -18,67 +19,6 @@ fn harness() -> PathBuf {
         "build the example first: cargo build --examples"
     );
     h
-}
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(name: &str, cmd: &str) -> Tmux {
-        let session = format!("{name}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                cmd,
-            ])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "tmux");
-        Tmux { session }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let screen = self.screen();
-            if test(&screen) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "never saw {what}:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
-        args.extend_from_slice(keys);
-        Command::new("tmux").args(&args).status().unwrap();
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
 }
 
 fn control(fifo: &Path, line: &str) {
@@ -117,14 +57,14 @@ fn bash_on_its_pty_is_held_while_the_prompt_owns_the_terminal() {
     for f in [&fifo, &output] {
         nix::unistd::mkfifo(f, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
     }
-    let cmd = format!(
-        "env PS1='$ ' {} {} {} /bin/bash --norc --noprofile -i; echo $? > {}",
-        harness().display(),
-        fifo.display(),
-        answers_file.display(),
-        status.display()
-    );
-    let t = Tmux::start("llrun-prompt", &cmd);
+    let mut cmd = std::process::Command::new(harness());
+    cmd.env("PS1", "$ ").arg(&fifo).arg(&answers_file).args([
+        "/bin/bash",
+        "--norc",
+        "--noprofile",
+        "-i",
+    ]);
+    let t = Tmux::run("llrun-prompt", &cmd, &status);
     t.wait_for("the shell", |s| s.lines().any(|l| l.starts_with('$')));
     t.keys(&["echo one-$((1+0))", "Enter"]);
     t.wait_for("bash working", |s| s.contains("one-1"));
@@ -201,14 +141,5 @@ fn bash_on_its_pty_is_held_while_the_prompt_owns_the_terminal() {
     t.wait_for("bash still", |s| s.contains("three-3"));
     assert_eq!(answers(&answers_file).len(), 2);
     t.keys(&["kill %1; exit 5", "Enter"]);
-    let deadline = Instant::now() + PATIENCE;
-    while !status.exists() || std::fs::read_to_string(&status).unwrap().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "bash did not exit:\n{}",
-            t.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "5");
+    assert_eq!(t.exit_status(&status), "5");
 }

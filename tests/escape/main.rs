@@ -25,5 +25,6 @@ mod paths;
 mod persistence;
 mod privilege;
 mod processes;
+mod prompt;
 mod races;
 mod terminal;

@@ -51,6 +51,21 @@ fn keys_decode_from_raw_bytes() {
 }
 
 #[test]
+fn a_mouse_report_is_one_key_not_letters() {
+    // A left click on column 87 (`w`) of row 10, in the X10 encoding, then a key.
+    assert_eq!(decode(b"\x1b[M w*d"), vec![Key::Other, Key::Char('d')]);
+    // Columns past 95 are bytes past 127, or UTF-8 characters in mode 1005.
+    assert_eq!(decode(b"\x1b[M \xff*"), vec![Key::Other]);
+    assert_eq!(
+        decode("\x1b[M \u{80}*a".as_bytes()),
+        vec![Key::Other, Key::Char('a')]
+    );
+    // The SGR encoding is a sequence with a final byte; a report cut short is still one key.
+    assert_eq!(decode(b"\x1b[<0;87;10Ma"), vec![Key::Other, Key::Char('a')]);
+    assert_eq!(decode(b"\x1b[M w"), vec![Key::Other]);
+}
+
+#[test]
 fn keys_before_arming_do_nothing() {
     let mut p = Prompt::new(ask(1, "/a/b"));
     assert!(
@@ -203,8 +218,12 @@ fn the_overlay_makes_room_draws_and_erases_back_to_the_cursor() {
     let lines = render::lines(&armed(1, "/a"), 0, 80);
     let n = lines.len();
     let drawn = String::from_utf8(o.draw(&lines)).unwrap();
-    // Cancel any unfinished sequence, make room, go back up, save the cursor.
-    let start = format!("\x18{}\x1b[{n}A\x1b7", "\n".repeat(n));
+    // Cancel any unfinished sequence, let the whole screen scroll, make room, go back up, save
+    // the cursor, draw in ASCII.
+    let start = format!(
+        "\x18\x1b7\x1b[r\x1b8{}\x1b[{n}A\x1b7\x1b(B\x0f",
+        "\n".repeat(n)
+    );
     assert!(drawn.starts_with(&start), "{drawn:?}");
     assert_eq!(drawn.matches("\r\n").count(), n);
     assert!(o.shown());

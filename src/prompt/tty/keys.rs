@@ -48,6 +48,7 @@ fn decode_one(bytes: &[u8]) -> (Key, usize) {
 /// `ESC [ params final` and `ESC O x` are one key each; a lone `ESC` is Escape.
 fn escape(bytes: &[u8]) -> (Key, usize) {
     match bytes.get(1) {
+        Some(b'[') if bytes.get(2) == Some(&b'M') => mouse(bytes),
         Some(b'[') => {
             let end = bytes[2..]
                 .iter()
@@ -58,6 +59,19 @@ fn escape(bytes: &[u8]) -> (Key, usize) {
         Some(b'O') => (Key::Other, bytes.len().min(3)),
         _ => (Key::Escape, 1),
     }
+}
+
+/// `ESC [ M` and three coordinates: a mouse report in the X10 encoding, which the program may
+/// have turned on (`ESC [ ? 1000 h`). The button, column and row come as bytes plus 32 (as
+/// UTF-8 characters in mode 1005): a click on column 87 of any row is a `w`. One key, so that
+/// no click answers.
+fn mouse(bytes: &[u8]) -> (Key, usize) {
+    let mut end = 3;
+    for _ in 0..3 {
+        let Some(&lead) = bytes.get(end) else { break };
+        end += utf8(&bytes[end..], lead).1;
+    }
+    (Key::Other, end)
 }
 
 fn utf8(bytes: &[u8], lead: u8) -> (Key, usize) {

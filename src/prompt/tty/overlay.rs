@@ -5,8 +5,17 @@
 //! column 0. To draw N rows: cancel any escape sequence the program left unfinished (`CAN`),
 //! print N line feeds (the screen scrolls if the cursor was near the bottom) and move up N rows:
 //! the cursor is back on the program's line and column, with N free rows below. Save it there
-//! (`ESC 7`, which also saves the program's colours), draw each row, and to erase, restore,
-//! clear the N rows and restore again.
+//! (`ESC 7`, which also saves the program's colours and character sets), draw each row, and to
+//! erase, restore, clear the N rows and restore again.
+//!
+//! The program set up the terminal as it liked, and a hostile one sets it up to hide the
+//! prompt under one of its own. Two settings are put right before drawing:
+//! - the scrolling region: narrowed to two rows, the line feeds would push every row of the
+//!   prompt but its last two (its keys) out of sight. The whole screen scrolls again (the
+//!   program's region is not restored: a full-screen program sets it again when it redraws);
+//! - the character set: with the line-drawing set in use (designated to G0, or to G1 and
+//!   shifted out), every letter of the prompt would be a line-drawing glyph. ASCII is designated
+//!   to G0 and shifted in; restoring the cursor (`ESC 8`) brings the program's sets back.
 
 use super::render::{Line, Style};
 
@@ -16,6 +25,11 @@ const RESTORE: &[u8] = b"\x1b8";
 const RESET: &[u8] = b"\x1b[0m";
 const CLEAR_LINE: &[u8] = b"\x1b[2K";
 const DOWN: &[u8] = b"\x1b[B";
+/// Setting the scrolling region to the whole screen moves the cursor home: the program's
+/// cursor is saved around it.
+const WHOLE_SCREEN_SCROLLS: &[u8] = b"\x1b7\x1b[r\x1b8";
+/// ASCII designated to G0, and G0 shifted in.
+const ASCII: &[u8] = b"\x1b(B\x0f";
 
 /// Rows drawn below the cursor.
 #[derive(Debug, Default)]
@@ -39,9 +53,11 @@ impl Overlay {
         if n == 0 {
             return out;
         }
+        out.extend_from_slice(WHOLE_SCREEN_SCROLLS);
         out.extend(std::iter::repeat_n(b'\n', n));
         out.extend_from_slice(format!("\x1b[{n}A").as_bytes());
         out.extend_from_slice(SAVE);
+        out.extend_from_slice(ASCII);
         for line in lines {
             out.extend_from_slice(b"\r\n");
             out.extend_from_slice(RESET);
