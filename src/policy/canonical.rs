@@ -2,17 +2,13 @@
 //! llrun opens each rule's path.
 //!
 //! This is on the start-up path of every run, and profiles name many paths under the same few
-//! directories (a rule for each entry of `/usr/share`, say). So every resolved prefix is
-//! remembered, and a directory under which many names are looked up is listed once (one
-//! `getdents`, whose entry types tell symlinks apart) instead of costing an `lstat` per name.
+//! directories, so every resolved prefix is remembered: each new path then costs one `lstat`,
+//! not one per component. (Listing a directory once instead of an `lstat` per name was measured
+//! and is no faster: on ext4 a `getdents` of a large directory costs as much as the `lstat`s.)
 
-/// foldhash: several times cheaper than the standard SipHash on short names, and still seeded
-/// per process, so names planted in a listed directory cannot be chosen to collide.
+/// foldhash: several times cheaper than the standard SipHash on short paths, still seeded per
+/// process.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-use std::ffi::OsString;
-
-/// Names looked up one by one under a directory before it is listed instead.
-const LIST_AFTER: u32 = 8;
 
 /// An absolute path with symlinks resolved as far as it exists; the rest is kept as written.
 /// Patterns and `explain` both go through this, so that they compare the same names.
@@ -25,19 +21,6 @@ pub fn canonical(path: &str) -> String {
 pub struct Canonicalizer {
     /// Written prefix (normalised) → canonical prefix, or `None` when it does not exist.
     seen: HashMap<String, Option<String>>,
-    /// Real directory → what is known of its entries.
-    dirs: HashMap<String, Listing>,
-}
-
-/// What is known of one directory's entries.
-#[derive(Debug)]
-enum Listing {
-    /// Names looked up one by one so far.
-    Counted(u32),
-    /// Every entry, and whether it is a symlink, read at once.
-    Listed(HashMap<OsString, bool>),
-    /// The directory cannot be read (search-only permission): look up names one by one.
-    Unreadable,
 }
 
 impl Canonicalizer {
@@ -67,7 +50,7 @@ impl Canonicalizer {
             let end = normal[done + 1..]
                 .find('/')
                 .map_or(normal.len(), |i| done + 1 + i);
-            let resolved = self.resolve_child(&real, &normal[done + 1..end]);
+            let resolved = resolve_child(&real, &normal[done + 1..end]);
             self.seen
                 .insert(normal[..end].to_string(), resolved.clone());
             match resolved {
@@ -77,50 +60,6 @@ impl Canonicalizer {
             done = end;
         }
         if real.is_empty() { "/".into() } else { real }
-    }
-
-    /// The canonical path of `name` in the canonical directory `dir` (`""` for the root), or
-    /// `None` when it does not exist.
-    fn resolve_child(&mut self, dir: &str, name: &str) -> Option<String> {
-        let mut candidate = String::with_capacity(dir.len() + 1 + name.len());
-        candidate.push_str(dir);
-        candidate.push('/');
-        candidate.push_str(name);
-        let symlink = match self.listed(dir, name) {
-            Some(symlink) => symlink,
-            // Not listed, or absent from the listing: a listing misses names that a
-            // case-insensitive directory still finds, so absence is confirmed.
-            None => std::fs::symlink_metadata(&candidate)
-                .ok()?
-                .file_type()
-                .is_symlink(),
-        };
-        if symlink {
-            std::fs::canonicalize(&candidate)
-                .ok()
-                .map(|p| p.to_string_lossy().into_owned())
-        } else {
-            Some(candidate)
-        }
-    }
-
-    /// Whether `name` is a symlink, by `dir`'s listing, listing `dir` once enough names were
-    /// looked up in it. `None` when not listed or not in the listing.
-    fn listed(&mut self, dir: &str, name: &str) -> Option<bool> {
-        let listing = self
-            .dirs
-            .entry(dir.to_string())
-            .or_insert(Listing::Counted(0));
-        if let Listing::Counted(n) = listing {
-            *n += 1;
-            if *n >= LIST_AFTER {
-                *listing = list(if dir.is_empty() { "/" } else { dir });
-            }
-        }
-        match listing {
-            Listing::Listed(entries) => entries.get(std::ffi::OsStr::new(name)).copied(),
-            _ => None,
-        }
     }
 
     /// `normal` whose prefix up to `missing_end` does not exist: the resolved parent of that
@@ -137,52 +76,29 @@ impl Canonicalizer {
     }
 }
 
-/// Every entry of `dir`, and whether it is a symlink.
-fn list(dir: &str) -> Listing {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Listing::Unreadable;
-    };
-    let mut listed = HashMap::default();
-    for entry in entries {
-        let Ok(entry) = entry else {
-            return Listing::Unreadable;
-        };
-        // An entry whose type cannot be told is left out, and so looked up by itself.
-        if let Ok(t) = entry.file_type() {
-            listed.insert(entry.file_name(), t.is_symlink());
-        }
+/// The canonical path of `name` in the canonical directory `dir` (`""` for the root), or
+/// `None` when it does not exist.
+fn resolve_child(dir: &str, name: &str) -> Option<String> {
+    let mut candidate = String::with_capacity(dir.len() + 1 + name.len());
+    candidate.push_str(dir);
+    candidate.push('/');
+    candidate.push_str(name);
+    if std::fs::symlink_metadata(&candidate)
+        .ok()?
+        .file_type()
+        .is_symlink()
+    {
+        std::fs::canonicalize(&candidate)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned())
+    } else {
+        Some(candidate)
     }
-    Listing::Listed(listed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_listed_directory_resolves_as_names_looked_up_one_by_one() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().canonicalize().unwrap();
-        std::fs::create_dir_all(root.join("real/sub")).unwrap();
-        for i in 0..20 {
-            std::fs::write(root.join(format!("f{i}")), "").unwrap();
-        }
-        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
-        std::os::unix::fs::symlink("gone", root.join("dangling")).unwrap();
-        let r = root.display();
-        let names = (0..20)
-            .map(|i| format!("f{i}"))
-            .chain(["link/sub", "dangling/x", "missing/y", "real", "f3/z"].map(String::from));
-        let mut shared = Canonicalizer::default();
-        for name in names {
-            let path = format!("{r}/{name}");
-            assert_eq!(shared.canonical(&path), canonical(&path), "{path}");
-        }
-        assert!(matches!(
-            shared.dirs.get(&r.to_string()),
-            Some(Listing::Listed(_))
-        ));
-    }
 
     #[test]
     fn canonical_resolves_symlinks_in_the_existing_prefix() {
