@@ -159,6 +159,37 @@ fn allow_for_the_run_asks_once_and_always_is_remembered_for_the_next_run() {
     assert_eq!(text(&out).0, "TOP SECRET\n", "{}", text(&out).1);
 }
 
+/// An ask rule that names the very file asked about cannot be outranked by any remembered
+/// rule (a tie goes to the ask), so "always" grants it for this run, says so, and writes nothing
+/// that would not work.
+#[test]
+fn always_on_a_file_its_ask_rule_names_exactly_is_for_this_run_only() {
+    let (s, profile) = setup("ask read @/secret/key");
+    let key = s.path().join("secret/key");
+    let answer = json!({"decision": "allow", "scope": "always"});
+    let (out, messages) = run_prompted(
+        s.path(),
+        &profile,
+        &[],
+        Lang::Shell,
+        &format!("cat {0}; cat {0}", key.display()),
+        answer_all(Some(answer)),
+    );
+    assert_eq!(text(&out).0, "TOP SECRET\nTOP SECRET\n", "{}", text(&out).1);
+    let asks = messages.iter().filter(|m| m["type"] == "ask").count();
+    assert_eq!(asks, 1, "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m["type"] == "notice"
+            && m["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("this run only"))),
+        "{messages:?}"
+    );
+    let local = s.path().join("config/llrun/profiles/ask.local.llp");
+    let written = std::fs::read_to_string(&local).unwrap_or_default();
+    assert!(!written.contains("allow"), "{written}");
+}
+
 #[test]
 fn an_unanswered_ask_times_out_to_deny() {
     let (s, profile) = setup("");

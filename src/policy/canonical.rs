@@ -120,5 +120,4 @@ mod tests {
         );
         assert_eq!(c.canonical("/"), "/");
     }
-
 }

@@ -156,7 +156,10 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
         Err(StartError::Spawn(e)) => return Ok(outcome::exec_failed(&path, &e)),
     };
     // The program has its rulesets; llrun keeps running, so it closes their paths itself.
-    launch.rulesets.iter_mut().for_each(|r| r.close_rule_paths());
+    launch
+        .rulesets
+        .iter_mut()
+        .for_each(|r| r.close_rule_paths());
     let program = Pid::from_raw(child.id() as i32);
     // From here on an error must not leave the program running unsupervised.
     let stop = |e: RunError| {

@@ -242,8 +242,15 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
                 if a.scope == Scope::Always
                     && let Some(o) = &shared.options.remember
                 {
-                    let text = outranking(&shared.policy, *rights, path, text);
-                    o.append(allow, *rights, &text, &held.ask, &shared.log);
+                    match outranking(&shared.policy, *rights, path, text, allow) {
+                        Some(text) => o.append(allow, *rights, &text, &held.ask, &shared.log),
+                        None => shared.prompter.notice(&format!(
+                            "allowed for this run only: the ask rule at {} names `{path}` \
+                             itself, and no remembered rule can outrank it; to allow it for good, \
+                             change that rule",
+                            held.ask.rule
+                        )),
+                    }
                 }
                 release(shared, held.calls, Once::None);
             }
@@ -269,16 +276,20 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
     }
 }
 
-/// The pattern to remember for an "always" answer: `text`, unless the deciding `ask` rule has
-/// the very same pattern. Then the remembered rule would tie with it, and an ask wins a tie
-/// with an allow, so the next run would ask again; the folder's contents (`text/*`) are one
-/// component more specific and cover the same files.
+/// The pattern to remember for an "always" answer, or `None` when no pattern can express it.
+///
+/// A remembered `deny` wins a tie with the ask rule, but an `allow` loses it (ask beats allow),
+/// so an allow must be more specific than the ask rule that decides `path`, or the next run
+/// would ask again. When `text` is not, the folder's contents (`text/*`) are one component more
+/// specific; they cover the same files unless `path` is that very file, which only its own
+/// exact pattern (the ask rule's) names.
 fn outranking(
     policy: &std::sync::RwLock<Policy>,
     rights: llrun_kernel::FsAccess,
     path: &str,
     text: String,
-) -> String {
+    allow: bool,
+) -> Option<String> {
     let policy = policy.read().unwrap_or_else(|e| e.into_inner());
     let asked_by = policy.layers.iter().find_map(|l| {
         rights
@@ -287,10 +298,18 @@ fn outranking(
             .find(|d| d.kind == crate::parse::ast::RuleKind::Ask)
             .and_then(|d| d.rule)
     });
-    match asked_by {
-        Some(rule) if rule.pattern.text() == text => format!("{}/*", text.trim_end_matches('/')),
-        _ => text,
+    let Some(rule) = asked_by.filter(|_| allow) else {
+        return Some(text);
+    };
+    let outranks = |t: &str| {
+        Pattern::parse(t)
+            .is_ok_and(|p| p.covers(path) && p.specificity() > rule.pattern.specificity())
+    };
+    if outranks(&text) {
+        return Some(text);
     }
+    let contents = format!("{}/*", text.trim_end_matches('/'));
+    outranks(&contents).then_some(contents)
 }
 
 fn write(shared: &Shared) -> std::sync::RwLockWriteGuard<'_, Policy> {
