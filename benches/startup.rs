@@ -34,6 +34,25 @@ fn main() {
         ms(ours),
         ratio(ours, native)
     );
+    let one = dir.path().join("one.llp");
+    std::fs::write(&one, "allow read,exec /\n").unwrap();
+    let one = one.to_string_lossy().into_owned();
+    let minimal = median(|| cmd(llrun, &["-q", "-p", &one, "/bin/true"]));
+    println!(
+        "llrun (1 rule)                        {:>9.3} ms  {:.2}x",
+        ms(minimal),
+        ratio(minimal, native)
+    );
+    if let Some(wrapper) = c_wrapper(dir.path()) {
+        let w = wrapper.to_string_lossy().into_owned();
+        let t = median(|| cmd(&w, &["/bin/true"]));
+        println!(
+            "minimal C Landlock wrapper (1 rule)   {:>9.3} ms  {:.2}x  (llrun 1 rule: {:.2}x of it)",
+            ms(t),
+            ratio(t, native),
+            ratio(minimal, t)
+        );
+    }
     for (name, program, args) in peers() {
         if Path::new(program).exists() {
             let t = median(|| cmd(program, &args));
@@ -74,6 +93,19 @@ fn peers() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
             vec!["--quiet", "--noprofile", "/bin/true"],
         ),
     ]
+}
+
+/// benches/baseline/landlock_wrapper.c, built with the system's C compiler (none: no row).
+fn c_wrapper(dir: &Path) -> Option<PathBuf> {
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/baseline/landlock_wrapper.c");
+    let out = dir.join("landlock_wrapper");
+    let built = Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&out)
+        .arg(source)
+        .status()
+        .is_ok_and(|s| s.success());
+    built.then_some(out)
 }
 
 fn cmd(program: &str, args: &[&str]) -> Duration {
