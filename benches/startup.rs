@@ -97,7 +97,10 @@ fn peers() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 
 /// benches/baseline/landlock_wrapper.c, built with the system's C compiler (none: no row).
 fn c_wrapper(dir: &Path) -> Option<PathBuf> {
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/baseline/landlock_wrapper.c");
+    let source = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/baseline/landlock_wrapper.c"
+    );
     let out = dir.join("landlock_wrapper");
     let built = Command::new("cc")
         .args(["-O2", "-o"])

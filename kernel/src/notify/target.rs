@@ -35,14 +35,18 @@ pub enum ReadError {
 /// Reads the NUL-terminated string at `addr` in process `pid`, without the NUL, refusing one
 /// longer than `max` bytes (for a path, `PATH_MAX - 1`).
 ///
-/// Reads one page at a time, so a string that ends right before an unmapped page is read
-/// without touching that page (a read spanning it would fail as a whole).
+/// Reads at most one page at a time, so a string that ends right before an unmapped page is
+/// read without touching that page (a read spanning it would fail as a whole). The first read
+/// is short ([`FIRST_READ`]): most paths fit, and copying a whole page costs more than they do.
 pub fn read_c_string(pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>, ReadError> {
     let page = page_size();
     let mut out = Vec::new();
     let mut at = addr;
     loop {
-        let to_page_end = page - (at % page as u64) as usize;
+        let mut to_page_end = page - (at % page as u64) as usize;
+        if out.is_empty() {
+            to_page_end = to_page_end.min(FIRST_READ);
+        }
         // Up to `max + 1` bytes in all: room for the NUL after the longest string allowed.
         let want = to_page_end.min(max + 1 - out.len());
         let start = out.len();
@@ -61,6 +65,9 @@ pub fn read_c_string(pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>, ReadErr
         at = at.checked_add(want as u64).ok_or(ReadError::Fault)?;
     }
 }
+
+/// Bytes read first for a string: the length of most paths.
+const FIRST_READ: usize = 256;
 
 /// Reads exactly `len` bytes at `addr` in process `pid` (a socket address, an `open_how`).
 pub fn read_bytes(pid: Pid, addr: u64, len: usize) -> Result<Vec<u8>, ReadError> {
@@ -92,10 +99,13 @@ fn read_into(pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize, ReadError> {
 }
 
 fn page_size() -> usize {
-    nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
-        .ok()
-        .flatten()
-        .map_or(4096, |p| p as usize)
+    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PAGE.get_or_init(|| {
+        nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .map_or(4096, |p| p as usize)
+    })
 }
 
 /// `PIDFD_THREAD` (include/uapi/linux/pidfd.h, Linux 6.9): a pidfd for one thread, which need
