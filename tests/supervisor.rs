@@ -195,6 +195,43 @@ fn opening_a_fifo_for_the_program_does_not_deadlock() {
     assert_eq!(stdout, "through\n", "{stderr}");
 }
 
+/// A FIFO trap: the program has llrun open, on its behalf, FIFOs that no one will ever write
+/// to. Each ties up only its own call: other asks are still answered and carried out, and when
+/// the program exits, llrun exits with it instead of waiting for the opens.
+#[test]
+fn a_fifo_that_never_opens_ties_up_only_its_own_call() {
+    let s = Sandbox::new();
+    s.write("pipe/readme", "still served\n");
+    for i in 0..4 {
+        let fifo = s.path().join(format!("pipe/f{i}"));
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    }
+    let profile = s.profile("f.llp", &format!("{BASE}ask rw @/pipe\n"));
+    let script = format!(
+        "import os, threading, time\n\
+         for i in range(4):\n\
+         \x20 threading.Thread(target=lambda i=i: open(f'{d}/f{{i}}'), daemon=True).start()\n\
+         time.sleep(1)\n\
+         print(open('{d}/readme').read(), end='', flush=True)\n\
+         os._exit(7)\n",
+        d = s.path().join("pipe").display()
+    );
+    let started = Instant::now();
+    let (out, messages) = python_asked(&s, &profile, &[], &script, |m, reply| {
+        if m["type"] == "ask" {
+            reply.answer(m, &json!({"decision": "allow", "scope": "once"}));
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "still served\n", "{stderr}");
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(asks(&messages).len() >= 5, "{messages:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "llrun waited for the FIFOs"
+    );
+}
+
 #[test]
 fn a_flood_of_asks_is_capped_denied_and_logged() {
     let s = Sandbox::new();
