@@ -9,6 +9,7 @@
 pub mod access;
 pub mod caps;
 pub mod landlock;
+pub mod linger;
 pub mod notify;
 pub mod process;
 pub mod seccomp;

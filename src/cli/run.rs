@@ -63,7 +63,12 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
         supervision,
         prompt: console,
     };
-    Ok(crate::run::run(launch)?)
+    let code = crate::run::run(launch)?;
+    if live {
+        // Following edits left inotify descriptors, whose last close takes milliseconds.
+        let _ = llrun_kernel::linger::linger_inotify();
+    }
+    Ok(code)
 }
 
 /// Whether the run follows edits of its profile files: `--live`, `--no-live`, else when a
