@@ -195,6 +195,42 @@ fn opening_a_fifo_for_the_program_does_not_deadlock() {
     assert_eq!(stdout, "through\n", "{stderr}");
 }
 
+/// The fast path lets through a name opened relative to a directory when static Landlock
+/// grants it, but a symlink there leading into an asked place is still asked about; with
+/// `O_NOFOLLOW` the kernel refuses the symlink itself and nothing is asked.
+#[test]
+fn a_symlink_opened_relative_to_a_directory_is_asked_about() {
+    let s = Sandbox::new();
+    s.write("secret/key", "K\n");
+    s.write("open/plain", "P\n");
+    std::os::unix::fs::symlink(s.path().join("secret/key"), s.path().join("open/link")).unwrap();
+    let profile = s.profile(
+        "l.llp",
+        &format!("{BASE}allow read @/open\nask read @/secret\n"),
+    );
+    let script = format!(
+        "import os, errno\n\
+         d = os.open('{d}', os.O_RDONLY | os.O_DIRECTORY)\n\
+         def read(name, flags=0):\n\
+         \x20 try:\n\
+         \x20   fd = os.open(name, os.O_RDONLY | flags, dir_fd=d)\n\
+         \x20   return os.read(fd, 10).decode().strip()\n\
+         \x20 except OSError as e:\n\
+         \x20   return errno.errorcode[e.errno]\n\
+         print(read('plain'), read('link', os.O_NOFOLLOW), read('link'))\n",
+        d = s.path().join("open").display()
+    );
+    let (out, messages) = python_asked(&s, &profile, &[], &script, |m, reply| {
+        if m["type"] == "ask" {
+            reply.answer(m, &json!({"decision": "allow", "scope": "once"}));
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "P ELOOP K\n", "{stderr}");
+    let asked = asks(&messages);
+    assert_eq!(asked.len(), 1, "{messages:?}");
+}
+
 /// A FIFO trap: the program has llrun open, on its behalf, FIFOs that no one will ever write
 /// to. Each ties up only its own call: other asks are still answered and carried out, and when
 /// the program exits, llrun exits with it instead of waiting for the opens.

@@ -30,11 +30,28 @@ pub fn continues(policy: &Policy, pid: Pid, op: &Operation) -> bool {
     };
     let dir = flags & nix::libc::O_DIRECTORY != 0;
     let rights: FsAccess = open_rights(*flags, dir);
-    policy.decide(rights, &path, &path, None) == Verdict::Continue && !through_symlink(&written)
+    policy.decide(rights, &path, &path, None) == Verdict::Continue
+        && !meets_symlink(&at.path, &written, flags & nix::libc::O_NOFOLLOW != 0)
 }
 
-/// Whether resolving `path` (absolute, as written) meets a symlink: then where it leads may be
-/// a place the supervisor decides (an ask, a carve), and the slow path looks. One `openat2`
+/// Whether resolving `written` (the absolute path as written) meets a symlink: then where it
+/// leads may be a place the supervisor decides (an ask, a carve), and the slow path looks.
+///
+/// A relative `operand` is resolved from a directory whose path the kernel gave
+/// (`/proc/PID/fd/N` or `cwd`), which has no symlinks on it. So one name needs no more than a
+/// look at that name, and none with `O_NOFOLLOW`, where the kernel refuses a symlink itself:
+/// this is how `tar`, `find` and `rm -r` open everything they walk.
+fn meets_symlink(operand: &[u8], written: &str, nofollow: bool) -> bool {
+    let one_name = !operand.starts_with(b"/") && !operand.contains(&b'/');
+    match operand {
+        _ if !one_name => through_symlink(written),
+        b"." | b".." => false,
+        _ if nofollow => false,
+        _ => std::fs::symlink_metadata(written).is_ok_and(|m| m.file_type().is_symlink()),
+    }
+}
+
+/// Whether resolving `path` (absolute, as written) meets a symlink anywhere. One `openat2`
 /// with `RESOLVE_NO_SYMLINKS`; any other failure is the kernel's to report on the real call.
 fn through_symlink(path: &str) -> bool {
     use nix::fcntl::{AT_FDCWD, OFlag, OpenHow, ResolveFlag, openat2};
