@@ -23,40 +23,31 @@ fn main() {
 
     println!("# start-up: {RUNS} runs each, median wall time per run");
     let native = median(|| cmd("/bin/true", &[]));
-    println!(
-        "native /bin/true                      {:>9.3} ms  1.00x",
-        ms(native)
-    );
+    row("native /bin/true", native, native);
     let p = profile.to_string_lossy().into_owned();
     let ours = median(|| cmd(llrun, &["-q", "-p", &p, "/bin/true"]));
-    println!(
-        "llrun ({rules} rules, includes, globs, carve) {:>9.3} ms  {:.2}x",
-        ms(ours),
-        ratio(ours, native)
+    row(
+        &format!("llrun ({rules} rules, includes, globs, carve)"),
+        ours,
+        native,
     );
     let one = dir.path().join("one.llp");
     std::fs::write(&one, "allow read,exec /\n").unwrap();
     let one = one.to_string_lossy().into_owned();
     let minimal = median(|| cmd(llrun, &["-q", "-p", &one, "/bin/true"]));
-    println!(
-        "llrun (1 rule)                        {:>9.3} ms  {:.2}x",
-        ms(minimal),
-        ratio(minimal, native)
-    );
+    row("llrun (1 rule)", minimal, native);
     if let Some(wrapper) = c_wrapper(dir.path()) {
         let w = wrapper.to_string_lossy().into_owned();
         let t = median(|| cmd(&w, &["/bin/true"]));
+        row("minimal C Landlock wrapper (1 rule)", t, native);
         println!(
-            "minimal C Landlock wrapper (1 rule)   {:>9.3} ms  {:.2}x  (llrun 1 rule: {:.2}x of it)",
-            ms(t),
-            ratio(t, native),
+            "  (llrun with 1 rule: {:.2}x the C wrapper)",
             ratio(minimal, t)
         );
     }
     for (name, program, args) in peers() {
         if Path::new(program).exists() {
-            let t = median(|| cmd(program, &args));
-            println!("{name:<37} {:>9.3} ms  {:.2}x", ms(t), ratio(t, native));
+            row(name, median(|| cmd(program, &args)), native);
         }
     }
 
@@ -132,6 +123,11 @@ fn median(mut f: impl FnMut() -> Duration) -> Duration {
     let mut v: Vec<Duration> = (0..RUNS).map(|_| f()).collect();
     v.sort();
     v[v.len() / 2]
+}
+
+/// One line: what ran, its median, and its ratio to `native`.
+fn row(name: &str, t: Duration, native: Duration) {
+    println!("{name:<45} {:>9.3} ms  {:.2}x", ms(t), ratio(t, native));
 }
 
 fn ms(d: Duration) -> f64 {
