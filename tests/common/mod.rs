@@ -4,6 +4,7 @@
 pub mod client;
 pub mod tmux;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -64,6 +65,66 @@ impl Sandbox {
     /// A profile made of [`BASE`] plus `rules`.
     pub fn base_profile(&self, rules: &str) -> PathBuf {
         self.profile("test.llp", &format!("{BASE}{rules}\n"))
+    }
+}
+
+/// Where test homes are made: the build's scratch directory, unless the checkout itself lies where
+/// the default profile lets programs write (a clone under `/tmp`), and then `/var/lib`.
+/// Unprivileged attackers must be able to reach it, so it is not under a private directory.
+pub fn scratch_parent() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let writable = ["/tmp", "/var/tmp", "/dev/shm", "/run"];
+    let private = target
+        .ancestors()
+        .any(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o005 != 0o005));
+    if !writable.iter().any(|w| target.starts_with(w)) && !private {
+        return target.to_path_buf();
+    }
+    let fallback = PathBuf::from("/var/lib/llrun-tests");
+    std::fs::create_dir_all(&fallback).unwrap();
+    std::fs::set_permissions(&fallback, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fallback
+}
+
+/// A scratch tree for tests of a user's files: `home/` (the program's `HOME`) and `work/` (the
+/// directory the program is started in), both made.
+///
+/// It lives under [`scratch_parent`], not in `/tmp`: the shipped profiles let programs write all
+/// of `/tmp`, which would make the home writable and every test of it meaningless.
+pub struct HomeTree {
+    pub scratch: Sandbox,
+}
+
+impl HomeTree {
+    pub fn new() -> HomeTree {
+        let tree = HomeTree {
+            scratch: Sandbox::new_in(&scratch_parent()),
+        };
+        std::fs::create_dir_all(tree.home()).unwrap();
+        std::fs::create_dir_all(tree.work()).unwrap();
+        tree
+    }
+
+    pub fn root(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.root().join("work")
+    }
+
+    /// The absolute path of a file in the home directory.
+    pub fn at(&self, rel: &str) -> String {
+        self.home().join(rel).to_string_lossy().into_owned()
+    }
+
+    /// Writes `rel` under the scratch root (creating parents).
+    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+        self.scratch.write(rel, content)
     }
 }
 

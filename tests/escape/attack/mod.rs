@@ -12,9 +12,9 @@ pub use user_terminal::UserTerminal;
 pub use verdict::{Verdict, Verdicts};
 pub use victim::{VICTIM_SECRET, Victim};
 
-use crate::common::{self, BASE, Sandbox};
+use crate::common::{self, BASE, HomeTree};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 pub const PY: &str = "/usr/bin/python3";
@@ -78,14 +78,18 @@ pub fn secret_text(rel: &str) -> String {
     format!("LLRUN-SECRET({rel})")
 }
 
-/// A scratch tree: `home/` (the program's `HOME`, with [`SECRETS`] planted), `work/` (the
-/// directory the program is started in) and `profiles/`.
-///
-/// It lives in Cargo's per-target scratch directory, not in `/tmp`: the default profile lets
-/// the program write all of `/tmp`, which would make the home writable and every test of it
-/// meaningless.
+/// A scratch tree ([`HomeTree`]: `home/`, `work/`) with [`SECRETS`] planted in the home, and
+/// `profiles/`.
 pub struct Home {
-    scratch: Sandbox,
+    tree: HomeTree,
+}
+
+impl std::ops::Deref for Home {
+    type Target = HomeTree;
+
+    fn deref(&self) -> &HomeTree {
+        &self.tree
+    }
 }
 
 /// Copies the directory tree `from` to `to`, readable by everyone.
@@ -102,28 +106,10 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Where homes are made: the build's scratch directory, unless the checkout itself lies where
-/// the default profile lets programs write (a clone under `/tmp`), and then `/var/lib`.
-/// Unprivileged attackers must be able to reach it, so it is not under a private directory.
-fn scratch_parent() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let writable = ["/tmp", "/var/tmp", "/dev/shm", "/run"];
-    let private = target
-        .ancestors()
-        .any(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o005 != 0o005));
-    if !writable.iter().any(|w| target.starts_with(w)) && !private {
-        return target.to_path_buf();
-    }
-    let fallback = PathBuf::from("/var/lib/llrun-tests");
-    std::fs::create_dir_all(&fallback).unwrap();
-    std::fs::set_permissions(&fallback, std::fs::Permissions::from_mode(0o755)).unwrap();
-    fallback
-}
-
 impl Home {
     pub fn planted() -> Home {
         let home = Home {
-            scratch: Sandbox::new_in(&scratch_parent()),
+            tree: HomeTree::new(),
         };
         for rel in SECRETS {
             home.write(&format!("home/{rel}"), &secret_text(rel));
@@ -131,30 +117,7 @@ impl Home {
         for rel in PLAIN {
             home.write(&format!("home/{rel}"), &format!("plain {rel}"));
         }
-        std::fs::create_dir_all(home.work()).unwrap();
         home
-    }
-
-    pub fn root(&self) -> &Path {
-        self.scratch.path()
-    }
-
-    pub fn home(&self) -> PathBuf {
-        self.root().join("home")
-    }
-
-    pub fn work(&self) -> PathBuf {
-        self.root().join("work")
-    }
-
-    /// The absolute path of a file in the home directory.
-    pub fn at(&self, rel: &str) -> String {
-        self.home().join(rel).to_string_lossy().into_owned()
-    }
-
-    /// Writes `rel` under the scratch root (creating parents).
-    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
-        self.scratch.write(rel, content)
     }
 
     /// A profile file of [`BASE`] plus `rules`; `@` stands for the scratch root, and `~` is the
