@@ -5,7 +5,7 @@
 //! checked too. The day llrun closes one of these, its test fails, and the documentation must
 //! move the line from "not defended" to "defended".
 
-use crate::attack::{Home, secret_text};
+use crate::attack::{Home, Verdict, secret_text};
 use crate::common::{landlock_abi, stdout};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener};
@@ -131,4 +131,25 @@ attempt('read', lambda: read(SSH_KEY))";
         secret_text(".ssh/id_rsa").len().to_string()
     );
     v.assert_denied("read", &["EACCES"]);
+}
+
+#[test]
+fn limit_another_name_of_a_denied_file_deep_in_an_allowed_directory_reads_it() {
+    let home = Home::planted();
+    // Landlock rules follow paths, not files. Beside a carve llrun gives no rule to a file with
+    // more than one name; deeper down, a granted directory grants a hard link made before the
+    // run (by the user, or anyone who could write there) to the denied key.
+    std::fs::create_dir_all(home.at("Documents/deep")).unwrap();
+    std::fs::hard_link(home.at(".ssh/id_rsa"), home.at("Documents/deep/link")).unwrap();
+    std::fs::hard_link(home.at(".ssh/id_rsa"), home.at("link-beside")).unwrap();
+    let code = "\
+attempt('deep', lambda: read(HOME + '/Documents/deep/link'))
+attempt('beside', lambda: read(HOME + '/link-beside'))
+attempt('key', lambda: read(SSH_KEY))";
+    let v = home.attack("default", code, &[]);
+    assert!(v.assert_done("deep").contains(&secret_text(".ssh/id_rsa")));
+    // (Not `assert_denied`, which also wants the secret nowhere in the output.)
+    for name in ["beside", "key"] {
+        assert!(matches!(v.get(name), Verdict::Denied(_)), "{name}");
+    }
 }
