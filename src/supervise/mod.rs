@@ -169,9 +169,10 @@ pub fn dispatch(shared: &Arc<Shared>, n: Notification, op: Operation, once: Once
             answer(shared, &n, response)
         }
         Ok(Plan::Perform(job, why)) => {
+            let at_once = job.returns_at_once();
             let s = Arc::clone(shared);
             let (n2, op2) = (n.clone(), op.clone());
-            let started = shared.workers.run(move || {
+            let work = move || {
                 let failed = perform::perform(&s.listener, n2.id, n2.pid, job);
                 let by = match why {
                     policy::Why::Exactness => "exactness",
@@ -179,8 +180,11 @@ pub fn dispatch(shared: &Arc<Shared>, n: Notification, op: Operation, once: Once
                 };
                 let outcome = if failed.is_some() { "failed" } else { "allow" };
                 s.log.decision(&n2, &op2, outcome, by, None, &s.policy);
-            });
-            if !started {
+            };
+            if at_once {
+                return work();
+            }
+            if !shared.workers.run(work) {
                 shared
                     .log
                     .decision(&n, &op, "deny", "flood", None, &shared.policy);

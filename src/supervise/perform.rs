@@ -21,7 +21,9 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
     // Only creations need it: reading /proc costs more than the rest of a reopen.
     let umask = || umask_of(pid);
     let result = match job {
-        Job::Reopen { node, flags } => reopen(&node, flags).map(|f| Done::Fd(f, cloexec(flags))),
+        Job::Reopen { node, flags, .. } => {
+            reopen(&node, flags).map(|f| Done::Fd(f, cloexec(flags)))
+        }
         Job::Create { at, flags, mode } => nix::fcntl::openat(
             &at.parent,
             OsStr::from_bytes(&at.name),

@@ -42,6 +42,9 @@ pub enum Job {
     Reopen {
         node: OwnedFd,
         flags: i32,
+        /// A regular file or a directory: opening it returns at once (a FIFO or a device may
+        /// wait for as long as the other end likes).
+        prompt: bool,
     },
     Create {
         at: Located,
@@ -86,6 +89,14 @@ pub enum Job {
         socket: OwnedFd,
         addr: Vec<u8>,
     },
+}
+
+impl Job {
+    /// Whether carrying it out returns at once, so that it may run on the thread that planned
+    /// it instead of a worker's (a thread hand-off costs more than reopening a file).
+    pub fn returns_at_once(&self) -> bool {
+        matches!(self, Job::Reopen { prompt: true, .. })
+    }
 }
 
 /// A single-event answer to take into account while planning again.
@@ -184,10 +195,15 @@ fn open(
     match existing(pid, at, flags & nix::libc::O_NOFOLLOW != 0) {
         Ok(_) if creating && flags & nix::libc::O_EXCL != 0 => Err(Errno::EEXIST),
         Ok((node, path, stat)) => {
-            let is_dir =
-                SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT) == SFlag::S_IFDIR;
+            let kind = SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT);
+            let is_dir = kind == SFlag::S_IFDIR;
             let v = combine(policy, &[Check::on(open_rights(flags, is_dir), path)], once);
-            Ok(with(v, || Job::Reopen { node, flags }))
+            let prompt = is_dir || kind == SFlag::S_IFREG;
+            Ok(with(v, || Job::Reopen {
+                node,
+                flags,
+                prompt,
+            }))
         }
         Err(Errno::ENOENT) if creating => {
             let at = locate::parent(pid, at)?;
