@@ -66,6 +66,11 @@ fn main() {
         "llrun, ask read, --no-live  {sup_n:>7.2} µs/open  {:.2}x the unsupervised run",
         sup_n / unsup
     );
+    let floor = bare_round_trip(loop_src);
+    println!(
+        "bare seccomp-notify answer  {floor:>7.2} µs/open  {:.2}x the unsupervised run (CONTINUE at once, nothing read: the floor)",
+        floor / unsup
+    );
     let sup_w = per_open(
         Command::new(llrun)
             .args(["-q", "--no-live", "--prompt", "none", "-p"])
@@ -138,17 +143,56 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// Runs a command that prints µs per open on its last line.
-fn per_open(cmd: &mut Command) -> f64 {
-    let out = cmd.stderr(Stdio::inherit()).output().expect("run");
-    assert!(out.status.success(), "{cmd:?} failed");
-    String::from_utf8_lossy(&out.stdout)
+/// The floor under any supervisor on this machine: the same loop under a filter that traps
+/// every call llrun can trap, each answered CONTINUE at once by a thread that reads nothing
+/// (no path, no policy). Waking the supervisor and the program again is all it measures.
+fn bare_round_trip(loop_src: &str) -> f64 {
+    use llrun_kernel::notify::{RecvError, Response};
+    use llrun_kernel::seccomp::Filter;
+    use llrun_kernel::spawn::{Confinement, spawn_supervised};
+    let filter = Filter::supervised();
+    let confinement = Confinement {
+        rulesets: &[],
+        filter: &filter,
+        terminal: None,
+        sigmask: nix::sys::signal::SigSet::thread_get_mask().expect("sigmask"),
+    };
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.args(["-c", loop_src]).stdout(Stdio::piped());
+    let started = spawn_supervised(cmd, &confinement).expect("spawn");
+    let _ = started.listener.set_sync_wakeup();
+    let listener = started.listener;
+    let answering = std::thread::spawn(move || {
+        loop {
+            match listener.recv() {
+                Ok(n) => {
+                    let _ = listener.respond(n.id, Response::Continue);
+                }
+                Err(RecvError::Abandoned) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    let out = started.child.wait_with_output().expect("run");
+    answering.join().unwrap();
+    last_number(&out.stdout)
+}
+
+fn last_number(stdout: &[u8]) -> f64 {
+    String::from_utf8_lossy(stdout)
         .trim()
         .lines()
         .last()
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// Runs a command that prints µs per open on its last line.
+fn per_open(cmd: &mut Command) -> f64 {
+    let out = cmd.stderr(Stdio::inherit()).output().expect("run");
+    assert!(out.status.success(), "{cmd:?} failed");
+    last_number(&out.stdout)
 }
 
 fn time(cmd: &mut Command) -> Duration {
