@@ -152,3 +152,37 @@ fn interactive_bash_works_under_llrun() {
     let _ = tmux(&["kill-session", "-t", &session]);
     assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "3");
 }
+
+/// With llrun's input at its end, the program on its own pty is told with its end-of-file key.
+/// A program that turned that key off (`_POSIX_VDISABLE`) gets nothing: not a NUL byte.
+#[test]
+fn a_program_that_turned_end_of_file_off_reads_no_stray_byte() {
+    let s = Sandbox::new();
+    let p = s.base_profile("");
+    let code = "\
+import termios, select, os
+a = termios.tcgetattr(0)
+a[3] &= ~termios.ICANON
+a[6][termios.VEOF] = b'\\x00'
+a[6][termios.VMIN] = 1
+a[6][termios.VTIME] = 0
+termios.tcsetattr(0, termios.TCSANOW, a)
+r, _, _ = select.select([0], [], [], 3)
+print('GOT', os.read(0, 16) if r else b'')";
+    let out = llrun()
+        .args([
+            "-q",
+            "--tty",
+            "pty",
+            "-p",
+            &p.to_string_lossy(),
+            PY,
+            "-c",
+            code,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("GOT b''"), "{text:?}");
+}

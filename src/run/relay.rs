@@ -221,6 +221,11 @@ impl Relay {
         }
         self.eof_pending = false;
         let eof = settings.control_chars[SpecialCharacterIndices::VEOF as usize];
+        if eof == 0 {
+            // _POSIX_VDISABLE: the program turned end-of-file off; a NUL would only be a stray
+            // byte in its input (and, echoed, in its output).
+            return;
+        }
         let unfinished_line = self.last_sent.is_some_and(|b| b != b'\n');
         self.to_program.push(eof);
         if canonical && unfinished_line {
