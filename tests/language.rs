@@ -204,3 +204,36 @@ fn require_abi_refuses_older_kernels() {
         stderr(&o)
     );
 }
+
+/// `mkdir` creates a missing directory, owner-only and with its parents, before the rules are
+/// compiled, so a rule on it applies; creating anything else beside it stays refused. `check`
+/// and `compile` create nothing.
+#[test]
+fn mkdir_creates_the_directory_its_rule_then_grants() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.path().join("config")).unwrap();
+    let p = s.base_profile("mkdir @/config/app/state\nallow rw @/config/app/state");
+    let dir = s.path().join("config/app/state");
+    for tool in ["check", "compile"] {
+        let mut args = vec![tool];
+        if tool == "compile" {
+            args.push("-p");
+        }
+        let path = p.to_string_lossy();
+        args.push(&path);
+        llrun().args(&args).output().unwrap();
+        assert!(!dir.exists(), "`llrun {tool}` created the directory");
+    }
+    let root = s.path().display();
+    let o = sh(
+        &p,
+        &format!(
+            "echo saved > {root}/config/app/state/f && cat {root}/config/app/state/f; \
+             touch {root}/config/other 2>/dev/null || echo REFUSED"
+        ),
+    );
+    assert_eq!(stdout(&o), "saved\nREFUSED\n", "{}", stderr(&o));
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}

@@ -166,3 +166,21 @@ fn check_reports_valid_and_invalid_files() {
     assert_code(&o, 1);
     assert!(stderr(&o).contains("bad.llp:2:6: error:"), "{}", stderr(&o));
 }
+
+#[test]
+fn mkdir_needs_one_absolute_directory() {
+    let s = Sandbox::new();
+    for (text, col, what) in [
+        ("mkdir\n", 6, "`mkdir` needs a directory"),
+        ("mkdir rel/dir\n", 7, "absolute"),
+        ("mkdir /tmp/a/*\n", 7, "names no single directory"),
+    ] {
+        let p = s.profile("m.llp", text);
+        let err = refuses(&s, &p);
+        assert!(
+            err.contains(&format!("{}:1:{col}: error:", p.display())) && err.contains(what),
+            "{text:?}: {err}"
+        );
+        assert!(err.contains("hint"), "{err}");
+    }
+}

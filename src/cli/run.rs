@@ -27,6 +27,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
     };
     let kernel = Kernel { abi: ctx.abi };
     let loaded = profiles::load(&args.profile.profiles, Some(program), ctx)?;
+    make_directories(&loaded);
     let compiled = profiles::compile(&loaded, &kernel, compat(args.profile.compat))?;
     report(args, &loaded, &compiled, &kernel, live(args, &compiled));
     let mut rulesets = Vec::with_capacity(compiled.len());
@@ -69,6 +70,25 @@ pub fn run(args: &RunArgs, ctx: &Context) -> Result<i32, Error> {
         let _ = llrun_kernel::linger::linger_inotify();
     }
     Ok(code)
+}
+
+/// Creates the directories the profiles name with `mkdir`, before compiling: a rule can only
+/// attach to a directory that exists, and a program such as Firefox cannot create its own
+/// `~/.config/mozilla` where the profile does not let it create anything else. Owner-only, with
+/// the parents; one that cannot be created is reported and the run goes on (the rules that
+/// name it are then reported missing, and nothing is widened).
+fn make_directories(loaded: &Loaded) {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true).mode(0o700);
+    for (dir, _) in loaded.layers.iter().flat_map(|l| &l.mkdirs) {
+        if let Err(e) = builder.create(dir) {
+            eprintln!(
+                "llrun: warning: cannot create `{}` (the profile's `mkdir`): {e}",
+                dir.display()
+            );
+        }
+    }
 }
 
 /// Whether the run follows edits of its profile files: `--live`, `--no-live`, else when a

@@ -140,6 +140,8 @@ pub enum StmtKind {
     RequireAbi(Spanned<u32>),
     Compat(Spanned<CompatMode>),
     Env(EnvAction),
+    /// Directories llrun creates (with their parents, owner-only) before the program starts.
+    Mkdir(Vec<Word>),
 }
 
 /// A statement and the span of its whole line (the span `explain` reports for a rule): from

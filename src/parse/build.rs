@@ -58,6 +58,7 @@ fn statement(kw: &str, at: Span, words: &[Tok]) -> Result<StmtKind, Diagnostic> 
         "env" => env::env(args),
         "isolate" => stmt::isolate(args),
         "require" => stmt::require(args),
+        "mkdir" => stmt::mkdir(args),
         _ => stmt::compat(args),
     }
 }

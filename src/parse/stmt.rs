@@ -1,5 +1,5 @@
-//! The small statements: `isolate`, `require abi N`, `compat MODE`, and the ABI number that
-//! `require` and `if abi` share.
+//! The small statements: `isolate`, `require abi N`, `compat MODE`, `mkdir PATH…`, and the ABI
+//! number that `require` and `if abi` share.
 
 use super::args::{self, Args, spanned};
 use super::ast::{Spanned, StmtKind};
@@ -28,6 +28,25 @@ pub fn isolate(mut args: Args) -> Result<StmtKind, Diagnostic> {
         out.push(spanned(scope, tok.span));
     }
     Ok(StmtKind::Isolate(out))
+}
+
+pub fn mkdir(mut args: Args) -> Result<StmtKind, Diagnostic> {
+    let paths = args.rest();
+    if paths.is_empty() {
+        return Err(args.missing(
+            "`mkdir` needs a directory",
+            "e.g. `mkdir ~/.cache/app`: created before the program starts, when missing",
+        ));
+    }
+    let mut out = Vec::with_capacity(paths.len());
+    for tok in paths {
+        if tok.text.is_empty() {
+            return Err(Diagnostic::new(tok.span, "empty directory name")
+                .with_hint("write an absolute path, e.g. `mkdir ~/.cache/app`"));
+        }
+        out.push(tok.to_word());
+    }
+    Ok(StmtKind::Mkdir(out))
 }
 
 pub fn require(mut args: Args) -> Result<StmtKind, Diagnostic> {

@@ -8,7 +8,7 @@ use llrun_kernel::FsAccess;
 /// Words that start a statement (`}` and `} else {` are handled as block structure).
 pub const KEYWORDS: &[&str] = &[
     "include", "include?", "set", "allow", "deny", "ask", "isolate", "if", "require", "compat",
-    "env",
+    "env", "mkdir",
 ];
 
 pub const ACCESS: &[(&str, AccessWord)] = &[

@@ -64,6 +64,8 @@ pub struct Layer {
     pub env: Vec<EnvStep>,
     pub compat: Compat,
     pub require_abi: Option<(u32, Span)>,
+    /// Directories to create before the program starts (`mkdir`), absolute and glob-free.
+    pub mkdirs: Vec<(PathBuf, Span)>,
     /// Every file of the include graph, including optional includes that do not exist (yet).
     pub files: Vec<PathBuf>,
 }

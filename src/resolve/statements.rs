@@ -91,6 +91,12 @@ impl Resolver<'_> {
                 };
             }
             StmtKind::Env(action) => self.env(action)?,
+            StmtKind::Mkdir(words) => {
+                for word in words {
+                    let dir = self.directory(word)?;
+                    self.layer.mkdirs.push((dir, stmt.span));
+                }
+            }
         }
         Ok(())
     }
@@ -145,6 +151,20 @@ impl Resolver<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A `mkdir` operand: a pattern without wildcards, checked and resolved as one.
+    fn directory(&mut self, word: &Word) -> Result<PathBuf, ProfileError> {
+        let pattern = self.pattern(word)?;
+        if pattern.is_glob() {
+            return Err(Diagnostic::new(
+                word.span,
+                format!("`mkdir {}` names no single directory", word.text),
+            )
+            .with_hint("write the directory itself, without `*`, `?`, `[…]` or `{a,b}`")
+            .into());
+        }
+        Ok(PathBuf::from(pattern.text()))
     }
 
     /// Expands and checks one pattern, and resolves symlinks in its literal prefix.
