@@ -147,7 +147,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// every call llrun can trap, each answered CONTINUE at once by a thread that reads nothing
 /// (no path, no policy). Waking the supervisor and the program again is all it measures.
 fn bare_round_trip(loop_src: &str) -> f64 {
-    use llrun_kernel::notify::{RecvError, Response};
     use llrun_kernel::seccomp::Filter;
     use llrun_kernel::spawn::{Confinement, spawn_supervised};
     let filter = Filter::supervised();
@@ -162,17 +161,7 @@ fn bare_round_trip(loop_src: &str) -> f64 {
     let started = spawn_supervised(cmd, &confinement).expect("spawn");
     let _ = started.listener.set_sync_wakeup();
     let listener = started.listener;
-    let answering = std::thread::spawn(move || {
-        loop {
-            match listener.recv() {
-                Ok(n) => {
-                    let _ = listener.respond(n.id, Response::Continue);
-                }
-                Err(RecvError::Abandoned) => {}
-                Err(_) => return,
-            }
-        }
-    });
+    let answering = std::thread::spawn(move || listener.continue_all());
     let out = started.child.wait_with_output().expect("run");
     answering.join().unwrap();
     last_number(&out.stdout)

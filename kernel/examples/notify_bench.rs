@@ -8,7 +8,7 @@
 //! cargo run --release -p llrun-kernel --example notify_bench [rounds]
 //! ```
 
-use llrun_kernel::notify::{Features, Listener, RecvError, Response, SyncWakeup};
+use llrun_kernel::notify::{Features, Listener, SyncWakeup};
 use llrun_kernel::seccomp::Filter;
 use llrun_kernel::spawn::{Confinement, spawn, spawn_supervised};
 use nix::sys::signal::SigSet;
@@ -63,7 +63,7 @@ fn run(mut cmd: Command, mode: Mode) -> Output {
     if sync {
         assert_eq!(listener.set_sync_wakeup(), Ok(SyncWakeup::Enabled));
     }
-    let server = std::thread::spawn(move || answer_continue(&listener));
+    let server = std::thread::spawn(move || Listener::continue_all(&listener));
     let out = supervised.child.wait_with_output().unwrap();
     server.join().unwrap();
     out
@@ -76,18 +76,6 @@ fn startup(mode: Mode, n: u32) -> f64 {
         assert!(run(Command::new("/bin/true"), mode).status.success());
     }
     start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
-}
-
-fn answer_continue(listener: &Listener) {
-    loop {
-        match listener.recv() {
-            Ok(n) => {
-                let _ = listener.respond(n.id, Response::Continue);
-            }
-            Err(RecvError::Abandoned) => {}
-            Err(_) => return,
-        }
-    }
 }
 
 fn micros(out: Output) -> f64 {

@@ -6,7 +6,7 @@ mod notify_helpers;
 use common::{PYTHON, read_until_hangup, run_on_pty};
 use llrun_kernel::notify::handoff::HandoffError;
 use llrun_kernel::notify::{
-    Dir, Features, Listener, RecvError, Response, Trapped, fd_path, pidfd_getfd, pidfd_open_thread,
+    Dir, Features, RecvError, Response, Trapped, fd_path, pidfd_getfd, pidfd_open_thread,
     read_bytes,
 };
 use llrun_kernel::seccomp::bpf::{Action, Builder};
@@ -249,7 +249,7 @@ fn the_received_listener_is_close_on_exec() {
         "{}",
         text(&ls.stdout)
     );
-    continue_until_gone(&listener);
+    listener.continue_all();
     assert!(
         supervised
             .child
@@ -258,18 +258,6 @@ fn the_received_listener_is_close_on_exec() {
             .status
             .success()
     );
-}
-
-fn continue_until_gone(listener: &Listener) {
-    loop {
-        match listener.recv() {
-            Ok(n) => {
-                let _ = listener.respond(n.id, Response::Continue);
-            }
-            Err(RecvError::Abandoned) => {}
-            Err(_) => return,
-        }
-    }
 }
 
 #[test]
