@@ -769,10 +769,16 @@ fn a_profile_the_program_may_write_is_warned_about() {
 fn settings_that_act_at_start_are_said_to_wait_for_the_next_start() {
     let (s, profile, text) = asking("");
     let run = Run::start(&s, &profile, &[], None, "step 1; echo ${LIVE_TEST:-unset}");
-    rename_over(&profile, &format!("{text}env set LIVE_TEST=1\n"));
+    let made = s.path().join("made/later");
+    rename_over(
+        &profile,
+        &format!("{text}env set LIVE_TEST=1\nmkdir {}\n", made.display()),
+    );
     let notice = run.wait_notice("the change to `env` applies at the next start");
     assert!(notice.contains("test.llp"), "{notice}");
+    run.wait_notice("the change to `mkdir` applies at the next start");
     run.go("1");
     let (_, out, _) = run.finish();
     assert_eq!(out, "unset\n");
+    assert!(!made.exists(), "a live edit created a directory");
 }

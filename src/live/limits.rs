@@ -8,7 +8,7 @@
 //!   stay open and exec stays allowed; it applies in full at the next start;
 //! - exec cannot be granted at run time (Landlock checks it itself, and llrun cannot perform an
 //!   exec for the program), so a new `allow exec` applies at the next start;
-//! - `env`, `isolate`, `compat` and `require abi` act at start only.
+//! - `env`, `isolate`, `compat`, `require abi` and `mkdir` act at start only.
 //!
 //! A version is compared with what the program was started with, and each limit is reported
 //! once (see [`super::report`]). One more thing is worth a warning: a profile file the program
@@ -47,6 +47,7 @@ pub struct Settings {
     scopes: Scopes,
     compat: Compat,
     require_abi: Option<u32>,
+    mkdirs: Vec<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -56,6 +57,7 @@ impl Settings {
             scopes: layer.scopes,
             compat: layer.compat,
             require_abi: layer.require_abi.map(|(abi, _)| abi),
+            mkdirs: layer.mkdirs.iter().map(|(dir, _)| dir.clone()).collect(),
         }
     }
 
@@ -73,6 +75,9 @@ impl Settings {
         }
         if self.require_abi != was.require_abi {
             out.push(("require abi", format!("{:?}", self.require_abi)));
+        }
+        if self.mkdirs != was.mkdirs {
+            out.push(("mkdir", format!("{:?}", self.mkdirs)));
         }
         out
     }
@@ -259,7 +264,7 @@ fn settings(policy: &Policy, start: &[Settings]) -> Vec<Limit> {
             out.push(Limit {
                 key: format!("settings {} {what} {value}", l.layer.name),
                 text: format!(
-                    "profile `{}`: the change to `{what}` applies at the next start: the running program's environment, scopes and Landlock layers were set when it started",
+                    "profile `{}`: the change to `{what}` applies at the next start: the running program's environment, scopes, Landlock layers and directories were set when it started",
                     l.layer.name
                 ),
                 kind: Kind::NextStart,
