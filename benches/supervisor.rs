@@ -36,17 +36,19 @@ fn main() {
     );
     let loop_src = "import os, time\nN = 20000\nt = time.perf_counter()\nfor _ in range(N):\n  os.close(os.open('/etc/hostname', os.O_RDONLY))\nprint((time.perf_counter() - t) / N * 1e6)\n";
     let native = per_open(Command::new("/usr/bin/python3").args(["-c", loop_src]));
-    let unsup = per_open(Command::new(llrun).args(["-q", "-p"]).arg(&plain).args([
-        "/usr/bin/python3",
-        "-c",
-        loop_src,
-    ]));
-    let sup = per_open(
-        Command::new(llrun)
-            .args(["-q", "--prompt", "none", "-p"])
-            .arg(&asking)
-            .args(["/usr/bin/python3", "-c", loop_src]),
-    );
+    // The loop under llrun with `flags` and `profile`: µs per open.
+    let under = |flags: &[&str], profile: &Path| {
+        per_open(
+            Command::new(llrun)
+                .arg("-q")
+                .args(flags)
+                .arg("-p")
+                .arg(profile)
+                .args(["/usr/bin/python3", "-c", loop_src]),
+        )
+    };
+    let unsup = under(&[], &plain);
+    let sup = under(&["--prompt", "none"], &asking);
     println!("native                     {native:>8.2} µs/open");
     println!(
         "llrun, no supervisor       {unsup:>8.2} µs/open  {:.2}x native",
@@ -56,12 +58,7 @@ fn main() {
         "llrun, ask read (live)      {sup:>7.2} µs/open  {:.2}x the unsupervised run",
         sup / unsup
     );
-    let sup_n = per_open(
-        Command::new(llrun)
-            .args(["-q", "--no-live", "--prompt", "none", "-p"])
-            .arg(&asking)
-            .args(["/usr/bin/python3", "-c", loop_src]),
-    );
+    let sup_n = under(&["--no-live", "--prompt", "none"], &asking);
     println!(
         "llrun, ask read, --no-live  {sup_n:>7.2} µs/open  {:.2}x the unsupervised run",
         sup_n / unsup
@@ -71,12 +68,7 @@ fn main() {
         "bare seccomp-notify answer  {floor:>7.2} µs/open  {:.2}x the unsupervised run (CONTINUE at once, nothing read: the floor)",
         floor / unsup
     );
-    let sup_w = per_open(
-        Command::new(llrun)
-            .args(["-q", "--no-live", "--prompt", "none", "-p"])
-            .arg(&writing)
-            .args(["/usr/bin/python3", "-c", loop_src]),
-    );
+    let sup_w = under(&["--no-live", "--prompt", "none"], &writing);
     println!(
         "llrun, ask write, --no-live {sup_w:>7.2} µs/open  {:.2}x the unsupervised run (reads not trapped)",
         sup_w / unsup

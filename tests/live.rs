@@ -181,6 +181,13 @@ impl Run {
         }
         (status.code().unwrap_or(-1), self.out(), self.err())
     }
+
+    /// [`Run::finish`] for a program that must exit 0: its output and errors.
+    fn finish_ok(self) -> (String, String) {
+        let (code, out, err) = self.finish();
+        assert_eq!(code, 0, "{err}");
+        (out, err)
+    }
 }
 
 /// Collects what a pipe carries.
@@ -432,8 +439,7 @@ fn every_way_an_editor_saves_is_seen() {
     for i in 1..=5 {
         run.go(&i.to_string());
     }
-    let (code, out, err) = run.finish();
-    assert_eq!(code, 0, "{err}");
+    let (out, err) = run.finish_ok();
     let expected: String = (1..=5).map(|i| format!("F{i}\nr{i}=0\n")).collect();
     assert_eq!(out, expected, "{err}");
 }
@@ -561,8 +567,7 @@ fn bad_input_leaves_the_last_valid_version_in_force() {
         std::fs::write(&profile, &text).unwrap();
         run.wait_version(n as u64 + 1);
     }
-    let (code, out, err) = run.finish();
-    assert_eq!(code, 0, "{err}");
+    let (out, err) = run.finish_ok();
     let expected: String = (1..=5).map(|n| format!("F1\na{n}=0\nb{n}=1\n")).collect();
     assert_eq!(out, expected, "{err}");
 }
@@ -606,8 +611,7 @@ fn a_thousand_saves_in_a_second_grant_nothing_and_lose_nothing() {
     write_in_place(&profile, &format!("{head}{tail}allow read {dir}/later\n"));
     run.go("1");
     run.wait_out("r=0");
-    let (code, out, err) = run.finish();
-    assert_eq!(code, 0, "{err}");
+    let (out, err) = run.finish_ok();
     assert_eq!(out, "LATER\nr=0\n", "{err}");
     let (_, log) = log_of(&s);
     let reloads = log

@@ -194,7 +194,7 @@ fn layer_names(layers: &[Layer]) -> Vec<LayerName> {
 /// The path as the kernel will see it: absolute, symlinks resolved as far as it exists.
 pub fn canonical(path: &std::path::Path) -> String {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    crate::policy::pattern::canonical(&abs.to_string_lossy())
+    crate::policy::canonical::canonical(&abs.to_string_lossy())
 }
 
 /// The path as written, made absolute, with `.`, `..` and repeated slashes removed by text

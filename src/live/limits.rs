@@ -288,7 +288,7 @@ fn self_edits(policy: &Policy) -> Vec<Limit> {
         else {
             continue;
         };
-        let path = crate::policy::pattern::canonical(&path);
+        let path = crate::policy::canonical::canonical(&path);
         let dir = Path::new(&path)
             .parent()
             .and_then(Path::to_str)

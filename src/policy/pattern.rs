@@ -284,8 +284,6 @@ impl fmt::Display for Pattern {
     }
 }
 
-pub use super::canonical::{Canonicalizer, canonical};
-
 /// The pattern that matches exactly `path` (and what is beneath it), whatever characters its
 /// names hold: glob characters are escaped, so a file named `a*` is not a glob.
 pub fn literal(path: &str) -> String {

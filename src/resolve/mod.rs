@@ -137,7 +137,7 @@ struct Resolver<'a> {
     /// Directories of the files being read, as named, for relative includes.
     dirs: Vec<PathBuf>,
     files_read: usize,
-    paths: crate::policy::pattern::Canonicalizer,
+    paths: crate::policy::canonical::Canonicalizer,
 }
 
 impl Resolver<'_> {

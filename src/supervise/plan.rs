@@ -44,7 +44,7 @@ pub enum Job {
         flags: i32,
         /// A regular file or a directory: opening it returns at once (a FIFO or a device may
         /// wait for as long as the other end likes).
-        prompt: bool,
+        at_once: bool,
     },
     Create {
         at: Located,
@@ -95,7 +95,7 @@ impl Job {
     /// Whether carrying it out returns at once, so that it may run on the thread that planned
     /// it instead of a worker's (a thread hand-off costs more than reopening a file).
     pub fn returns_at_once(&self) -> bool {
-        matches!(self, Job::Reopen { prompt: true, .. })
+        matches!(self, Job::Reopen { at_once: true, .. })
     }
 }
 
@@ -198,11 +198,11 @@ fn open(
             let kind = SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT);
             let is_dir = kind == SFlag::S_IFDIR;
             let v = combine(policy, &[Check::on(open_rights(flags, is_dir), path)], once);
-            let prompt = is_dir || kind == SFlag::S_IFREG;
+            let at_once = is_dir || kind == SFlag::S_IFREG;
             Ok(with(v, || Job::Reopen {
                 node,
                 flags,
-                prompt,
+                at_once,
             }))
         }
         Err(Errno::ENOENT) if creating => {

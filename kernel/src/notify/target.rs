@@ -43,12 +43,14 @@ pub fn read_c_string(pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>, ReadErr
     let mut out = Vec::new();
     let mut at = addr;
     loop {
-        let mut to_page_end = page - (at % page as u64) as usize;
-        if out.is_empty() {
-            to_page_end = to_page_end.min(FIRST_READ);
-        }
+        let to_page_end = page - (at % page as u64) as usize;
+        let chunk = if out.is_empty() {
+            to_page_end.min(FIRST_READ)
+        } else {
+            to_page_end
+        };
         // Up to `max + 1` bytes in all: room for the NUL after the longest string allowed.
-        let want = to_page_end.min(max + 1 - out.len());
+        let want = chunk.min(max + 1 - out.len());
         let start = out.len();
         out.resize(start + want, 0);
         let got = read_into(pid, at, &mut out[start..])?;
