@@ -450,3 +450,91 @@ except OSError as e: print('denied', e.errno)
     assert_eq!(stdout, "denied 13\n", "{stderr}");
     assert_eq!(asks(&messages).len(), 1);
 }
+
+/// A profile whose reads are trapped (an `ask read` elsewhere) and that asks about writing in
+/// `@/data/docs`, inside the readable `@/data`.
+fn docs_profile(s: &Sandbox) -> std::path::PathBuf {
+    s.write("data/docs/f", "F\n");
+    s.write("data/plain/p", "P\n");
+    s.profile(
+        "docs.llp",
+        &format!("{BASE}allow read @/data\nask write @/data/docs\nask read @/elsewhere\n"),
+    )
+}
+
+/// Runs `python3 -c script` under `profile` with no prompt helper, through `sh -c` with
+/// `redirect` (`exec 3<DIR`, say) first: its output, and the supervisor's log. An ask is
+/// refused there and logged; a refusal by Landlock alone is not.
+fn python_logged(s: &Sandbox, profile: &Path, redirect: &str, script: &str) -> (String, String) {
+    let log = s.path().join("log.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let llrun_bin = env!("CARGO_BIN_EXE_llrun");
+    let out = std::process::Command::new("/bin/sh")
+        .args(["-c", &format!("{redirect}; exec \"$@\""), "sh", llrun_bin])
+        .args(["-q", "--prompt", "none", "--log"])
+        .arg(&log)
+        .arg("-p")
+        .arg(profile)
+        .args(["/usr/bin/python3", "-c", script])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out_text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    (stdout, std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+/// Whether the log shows the write to `f` asked about (and refused for want of a helper).
+fn asked(log: &str) -> bool {
+    log.lines()
+        .any(|l| l.contains("\"target\":\"f\"") && l.contains("\"no prompt helper\""))
+}
+
+/// Where a write to `name` relative to descriptor `dir` (a Python expression) went: `ok`, or
+/// the errno's name.
+fn write_at(dir: &str, name: &str) -> String {
+    format!(
+        "import os, errno\n\
+         def write(d, name):\n\
+         \x20 try:\n\
+         \x20   os.close(os.open(name, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=d)); return 'ok'\n\
+         \x20 except OSError as e:\n\
+         \x20   return errno.errorcode[e.errno]\n\
+         print(write({dir}, '{name}'))\n"
+    )
+}
+
+/// The supervisor lets a name opened relative to a directory through without finding out which
+/// directory it is, when no descriptor of an asked place can have reached the program. Each way
+/// one can is seen: the asked directory opened by name from a clean one, opened `O_PATH`, or
+/// inherited. In every case the write inside it is still asked about (and, with no prompt
+/// helper, refused and logged) instead of being refused silently by Landlock.
+#[test]
+fn a_descriptor_of_an_asked_directory_is_never_taken_for_a_clean_one() {
+    let s = Sandbox::new();
+    let profile = docs_profile(&s);
+    let data = s.path().join("data");
+    let by_name = format!(
+        "d = os.open('{}', os.O_RDONLY | os.O_DIRECTORY)\n\
+         p = os.open('plain', os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=d)\n\
+         print(os.read(os.open('p', os.O_RDONLY | os.O_NOFOLLOW, dir_fd=p), 9).decode().strip())\n\
+         dd = os.open('docs', os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=d)\n{}",
+        data.display(),
+        write_at("dd", "f").replace("import os, errno\n", "")
+    );
+    let (out, log) = python_logged(&s, &profile, ":", &format!("import os, errno\n{by_name}"));
+    assert_eq!(out, "P\nEACCES\n");
+    assert!(asked(&log), "{log}");
+
+    let o_path = format!(
+        "import os\ndd = os.open('{}', os.O_PATH)\n",
+        data.join("docs").display()
+    );
+    let (out, log) = python_logged(&s, &profile, ":", &(o_path + &write_at("dd", "f")));
+    assert_eq!(out, "EACCES\n");
+    assert!(asked(&log), "{log}");
+
+    let inherit = format!("exec 3<{}", data.join("docs").display());
+    let (out, log) = python_logged(&s, &profile, &inherit, &write_at("3", "f"));
+    assert_eq!(out, "EACCES\n");
+    assert!(asked(&log), "{log}");
+}

@@ -14,6 +14,7 @@ use crate::resolve::Context;
 use crate::run::Supervision;
 use crate::run::{Launch, TerminalMode};
 use crate::supervise::Options;
+use crate::supervise::clean::{self, Clean};
 use crate::supervise::log::Log;
 use crate::supervise::policy::{Policy, SupervisedLayer};
 use crate::supervise::remember::Override;
@@ -148,6 +149,10 @@ fn supervision(
     } else {
         crate::supervise::shape::of(&loaded.layers, compiled)
     };
+    let clean = Clean::new(&loaded.layers, compiled, shape.sees_every_open());
+    if clean::inherits_a_directory() {
+        clean.taint();
+    }
     let layers = loaded
         .layers
         .into_iter()
@@ -163,7 +168,7 @@ fn supervision(
         socket: started.socket,
     });
     let supervision = Supervision {
-        policy: Policy::new(layers, loaded.sources),
+        policy: Policy::new(layers, loaded.sources, clean),
         shape,
         prompter: started.prompter,
         answers,

@@ -147,6 +147,15 @@ impl Pattern {
             .any(|c| !matches!(c, Component::Literal(_)))
     }
 
+    /// The last component that is not `**` (`None` for `/` and `/**`). Whatever the pattern
+    /// covers lies at or beneath a path whose last name this component matches.
+    pub fn last_name(&self) -> Option<&Component> {
+        self.components
+            .iter()
+            .rev()
+            .find(|c| !matches!(c, Component::AnyDepth))
+    }
+
     pub fn components(&self) -> &[Component] {
         &self.components
     }

@@ -6,6 +6,7 @@
 //! so that one leading from a granted place into an asked one is asked about (one `openat2`
 //! with `RESOLVE_NO_SYMLINKS` tells).
 
+use super::clean::Clean;
 use super::op::{Operation, PathOperand};
 use super::plan::open_rights;
 use super::policy::{Policy, Verdict};
@@ -15,23 +16,49 @@ use nix::unistd::Pid;
 
 /// Whether `op` of thread `pid` can be continued without a closer look.
 pub fn continues(policy: &Policy, pid: Pid, op: &Operation) -> bool {
-    let Operation::Open { at, flags, .. } = op else {
+    let Operation::Open {
+        at, flags, resolve, ..
+    } = op
+    else {
         return false;
     };
     if flags & nix::libc::O_PATH != 0 {
-        // Landlock does not check O_PATH opens at all.
+        // Landlock does not check O_PATH opens at all; the descriptor may be of any directory.
+        policy.clean.taint();
         return true;
     }
     if flags & nix::libc::O_CREAT != 0 {
         return false;
+    }
+    if in_clean_directory(&policy.clean, at, *flags, *resolve) {
+        return true;
     }
     let Some((path, written)) = lexical(pid, at) else {
         return false;
     };
     let dir = flags & nix::libc::O_DIRECTORY != 0;
     let rights: FsAccess = open_rights(*flags, dir);
-    policy.decide(rights, &path, &path, None) == Verdict::Continue
-        && !meets_symlink(&at.path, &written, flags & nix::libc::O_NOFOLLOW != 0)
+    let continues = policy.decide(rights, &path, &path, None) == Verdict::Continue
+        && !meets_symlink(&at.path, &written, flags & nix::libc::O_NOFOLLOW != 0);
+    if continues && may_open_a_directory(*flags) {
+        policy.clean.continued(&path);
+    }
+    continues
+}
+
+/// A name opened without following a symlink, relative to a descriptor that [`Clean`] says
+/// needs no look (`openat2`'s `RESOLVE_*` flags and `O_TMPFILE` take the usual path).
+fn in_clean_directory(clean: &Clean, at: &PathOperand, flags: i32, resolve: u64) -> bool {
+    matches!(at.dir, Dir::Fd(_))
+        && flags & nix::libc::O_NOFOLLOW != 0
+        && flags & nix::libc::O_TMPFILE != nix::libc::O_TMPFILE
+        && resolve == 0
+        && clean.skips(&at.path)
+}
+
+/// Only an open for reading alone can give a directory descriptor (any other is `EISDIR`).
+pub fn may_open_a_directory(flags: i32) -> bool {
+    flags & nix::libc::O_ACCMODE == nix::libc::O_RDONLY
 }
 
 /// Whether resolving `written` (the absolute path as written) meets a symlink: then where it

@@ -14,6 +14,7 @@
 //! Failing closed is the kernel's job: if llrun dies, the listener closes and every held and
 //! future trapped call fails; Landlock still refuses everything the static layer does not grant.
 
+pub mod clean;
 pub mod fast;
 pub mod locate;
 pub mod log;

@@ -3,6 +3,7 @@
 //! Every decision is taken on where things really are (see [`super::locate`]); the plan keeps
 //! the descriptors it was decided on, so that performing it touches exactly those.
 
+use super::fast::may_open_a_directory;
 use super::locate::{self, Located, open_beneath, real_path};
 use super::op::{Operation, PathOperand, inet_port};
 use super::policy::{Answer, Policy, PortAnswer, Verdict, Why};
@@ -188,7 +189,9 @@ fn open(
     once: Option<&Answer>,
 ) -> Result<Plan, Errno> {
     if flags & nix::libc::O_PATH != 0 {
-        // Landlock does not check O_PATH opens: nothing to decide.
+        // Landlock does not check O_PATH opens: nothing to decide. The descriptor may be of
+        // any directory.
+        policy.clean.taint();
         return Ok(Plan::Answer(Response::Continue, None));
     }
     let creating = flags & nix::libc::O_CREAT != 0;
@@ -197,7 +200,16 @@ fn open(
         Ok((node, path, stat)) => {
             let kind = SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT);
             let is_dir = kind == SFlag::S_IFDIR;
-            let v = combine(policy, &[Check::on(open_rights(flags, is_dir), path)], once);
+            let v = combine(
+                policy,
+                &[Check::on(open_rights(flags, is_dir), path.clone())],
+                once,
+            );
+            match v {
+                Combined::Continue if may_open_a_directory(flags) => policy.clean.continued(&path),
+                Combined::Perform(_) if is_dir => policy.clean.taint(),
+                _ => {}
+            }
             let at_once = is_dir || kind == SFlag::S_IFREG;
             Ok(with(v, || Job::Reopen {
                 node,

@@ -5,6 +5,7 @@
 //! ([`Answers`]) instead of letting single events through, so that a kernel backend can take
 //! the same rules later.
 
+use super::clean::Clean;
 use crate::compile::CompiledLayer;
 use crate::parse::ast::RuleKind;
 use crate::policy::pattern::Pattern;
@@ -144,15 +145,18 @@ impl SupervisedLayer {
 pub struct Policy {
     pub layers: Vec<SupervisedLayer>,
     pub sources: SourceMap,
+    /// Which directories need no look (the fast path's shortcut for `openat`).
+    pub clean: Clean,
     answers: Vec<Answer>,
     port_answers: Vec<PortAnswer>,
 }
 
 impl Policy {
-    pub fn new(layers: Vec<SupervisedLayer>, sources: SourceMap) -> Policy {
+    pub fn new(layers: Vec<SupervisedLayer>, sources: SourceMap, clean: Clean) -> Policy {
         Policy {
             layers,
             sources,
+            clean,
             answers: Vec::new(),
             port_answers: Vec::new(),
         }
@@ -282,6 +286,8 @@ impl Policy {
             supervised.layer = layer;
         }
         self.sources = sources;
+        // The special places were worked out from the profile at start.
+        self.clean.taint();
         let layers = &self.layers;
         self.answers.retain(|a| {
             !a.allow

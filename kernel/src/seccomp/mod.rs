@@ -32,6 +32,15 @@ impl Shape {
             read_only_opens: true,
         }
     }
+
+    /// Whether every open reaches the listener, reading ones included: then no descriptor is
+    /// opened unseen by a call of the program's own.
+    pub fn sees_every_open(&self) -> bool {
+        self.read_only_opens
+            && [Trapped::Open, Trapped::Openat, Trapped::Openat2]
+                .iter()
+                .all(|c| self.calls.contains(c))
+    }
 }
 
 /// With the accumulator holding the call number of `open` or `openat`: reading-only opens go
