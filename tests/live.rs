@@ -686,6 +686,40 @@ fn withdrawing_a_static_grant_is_said_and_applied_to_trapped_calls_only() {
     assert_eq!(out, "opened\nr1=1\nhello\nr2=0\n");
 }
 
+/// The same for a name opened relative to a directory the program opened before the edit: the
+/// supervisor worked out at start which directories need no look, and an edit voids that.
+#[test]
+fn withdrawing_a_static_grant_reaches_names_opened_relative_to_a_directory() {
+    let (s, profile, text) = asking("");
+    let open = s.path().join("open");
+    let py = s.write(
+        "open/t.py",
+        &format!(
+            "import os, time\n\
+             d = os.open('{0}', os.O_RDONLY | os.O_DIRECTORY)\n\
+             print('opened', flush=True)\n\
+             while not os.path.exists('{1}/go.1'): time.sleep(0.01)\n\
+             try:\n\
+             \x20 os.open('readme', os.O_RDONLY | os.O_NOFOLLOW, dir_fd=d); print('read')\n\
+             except PermissionError:\n\
+             \x20 print('refused')\n",
+            open.display(),
+            s.path().display()
+        ),
+    );
+    let script = format!("/usr/bin/python3 {}", py.display());
+    let run = Run::start(&s, &profile, &[], None, &script);
+    run.wait_out("opened");
+    rename_over(
+        &profile,
+        &format!("{text}deny read {}\n", open.join("readme").display()),
+    );
+    run.wait_notice("cannot take read");
+    run.go("1");
+    let (out, _) = run.finish_ok();
+    assert_eq!(out, "opened\nrefused\n");
+}
+
 #[test]
 fn an_always_answer_comes_back_through_the_local_file() {
     let (s, profile, _) = asking("include? <test.local>\n");

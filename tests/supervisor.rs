@@ -538,3 +538,26 @@ fn a_descriptor_of_an_asked_directory_is_never_taken_for_a_clean_one() {
     assert_eq!(out, "EACCES\n");
     assert!(asked(&log), "{log}");
 }
+
+/// A directory that a carve kept the rule off is opened by llrun for the program; what is made
+/// in it later has no Landlock rule, so a name opened relative to it must still be looked at
+/// (and opened by llrun), not let through to Landlock's refusal.
+#[test]
+fn a_name_in_a_carved_directory_opened_by_llrun_is_still_carried_out() {
+    let s = Sandbox::new();
+    s.write("home/.ssh/id", "KEY\n");
+    let profile = s.profile(
+        "carve.llp",
+        &format!("{BASE}allow rw @/home\ndeny all @/home/.ssh\nask read @/elsewhere\n"),
+    );
+    let home = s.path().join("home");
+    let script = format!(
+        "import os\n\
+         os.write(os.open('{0}/new', os.O_WRONLY | os.O_CREAT), b'made later')\n\
+         h = os.open('{0}', os.O_RDONLY | os.O_DIRECTORY)\n\
+         print(os.read(os.open('new', os.O_RDONLY | os.O_NOFOLLOW, dir_fd=h), 20).decode())\n",
+        home.display()
+    );
+    let (out, _) = python_logged(&s, &profile, ":", &script);
+    assert_eq!(out, "made later\n");
+}

@@ -173,3 +173,65 @@ pub fn inherits_a_directory() -> bool {
         inherited && std::fs::metadata(fd.path()).is_ok_and(|m| m.is_dir())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_deep(patterns: &[&str]) -> Clean {
+        let mut clean = Clean::default();
+        for p in patterns {
+            let p = Pattern::parse(p).unwrap();
+            clean.ends.add(p.last_name());
+            clean.deep.push(p);
+        }
+        clean
+    }
+
+    #[test]
+    fn a_name_that_some_special_place_ends_with_is_looked_at() {
+        let clean = with_deep(&["/home/u/Documents", "/srv/**/*.key", "/data/x/**"]);
+        for name in ["Documents", "a.key", "x"] {
+            assert!(!clean.skips(name.as_bytes()), "{name}");
+        }
+        for name in ["Music", "key", "data"] {
+            assert!(clean.skips(name.as_bytes()), "{name}");
+        }
+        // Only a single plain name can be let through.
+        for name in [&b""[..], b".", b"..", b"a/b", b"\xff"] {
+            assert!(!clean.skips(name), "{name:?}");
+        }
+        assert!(!with_deep(&["/**"]).skips(b"anything"));
+    }
+
+    #[test]
+    fn opening_a_special_place_or_beneath_a_deep_one_taints() {
+        for path in [
+            "/home/u/Documents",
+            "/home/u/Documents/a/b",
+            "/srv/k/x.key/y",
+        ] {
+            let clean = with_deep(&["/home/u/Documents", "/srv/**/*.key"]);
+            clean.continued(path);
+            assert!(!clean.skips(b"other"), "{path}");
+        }
+        for path in ["/home/u", "/home/u/Music", "/srv/k", "/", "/x/Documents"] {
+            let clean = with_deep(&["/home/u/Documents", "/srv/**/*.key"]);
+            clean.continued(path);
+            assert!(clean.skips(b"other"), "{path}");
+        }
+        let mut carved = Clean::default();
+        carved.shallow.insert("/".into());
+        carved.continued("/");
+        assert!(!carved.skips(b"other"));
+    }
+
+    #[test]
+    fn nothing_is_skipped_when_the_premise_cannot_hold() {
+        let clean = Clean {
+            off: true,
+            ..Clean::default()
+        };
+        assert!(!clean.skips(b"name"));
+    }
+}
