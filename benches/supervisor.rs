@@ -17,7 +17,9 @@ const BASE: &str =
     "allow read,exec /usr /bin /sbin /lib /lib64 /etc /proc\nallow rw /dev/null /tmp\n";
 
 fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    // Not in /tmp: the run follows the profile's directory, and watching one as busy as /tmp
+    // (every test's files) is not what a user's profile directory costs.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let plain = write(dir.path(), "plain.llp", BASE);
     let asking = write(
         dir.path(),
@@ -77,7 +79,7 @@ fn main() {
     // Directories every user may read: llrun drops capabilities, so a root run could not read
     // all of /usr/share (some directories there are private to a service user).
     println!(
-        "\n# an open-heavy real command: tar -cf /dev/null over ~21,000 files in /usr (median of 5)"
+        "\n# an open-heavy real command: tar -cf /dev/null over ~21,000 files in /usr (median of 9)"
     );
     let tar = [
         "tar",
@@ -88,18 +90,23 @@ fn main() {
         "/usr/include",
         "/usr/lib/python3",
     ];
-    let t_native = median(5, || time(Command::new("tar").args(&tar[1..])));
-    let t_plain = median(5, || {
-        time(Command::new(llrun).args(["-q", "-p"]).arg(&plain).args(tar))
-    });
-    let t_sup = median(5, || {
-        time(
-            Command::new(llrun)
-                .args(["-q", "--prompt", "none", "-p"])
-                .arg(&asking)
-                .args(tar),
-        )
-    });
+    // One run of each in turn, nine times: drift on a noisy machine hits every row alike.
+    let mut runs: [Vec<Duration>; 4] = Default::default();
+    for _ in 0..9 {
+        runs[0].push(time(Command::new("tar").args(&tar[1..])));
+        runs[1].push(time(
+            Command::new(llrun).args(["-q", "-p"]).arg(&plain).args(tar),
+        ));
+        for (i, live) in [(2, "--live"), (3, "--no-live")] {
+            runs[i].push(time(
+                Command::new(llrun)
+                    .args(["-q", live, "--prompt", "none", "-p"])
+                    .arg(&asking)
+                    .args(tar),
+            ));
+        }
+    }
+    let [t_native, t_plain, t_sup, t_sup_n] = runs.map(median);
     println!("native                     {:>8.1} ms", ms(t_native));
     println!(
         "llrun, no supervisor       {:>8.1} ms  {:.2}x native",
@@ -111,14 +118,6 @@ fn main() {
         ms(t_sup),
         ratio(t_sup, t_plain)
     );
-    let t_sup_n = median(5, || {
-        time(
-            Command::new(llrun)
-                .args(["-q", "--no-live", "--prompt", "none", "-p"])
-                .arg(&asking)
-                .args(tar),
-        )
-    });
     println!(
         "llrun, supervised, --no-live{:>7.1} ms  {:.2}x the unsupervised run",
         ms(t_sup_n),
@@ -187,10 +186,9 @@ fn time(cmd: &mut Command) -> Duration {
     t.elapsed()
 }
 
-fn median(n: usize, mut f: impl FnMut() -> Duration) -> Duration {
-    let mut v: Vec<Duration> = (0..n).map(|_| f()).collect();
+fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
-    v[n / 2]
+    v[v.len() / 2]
 }
 
 fn ms(d: Duration) -> f64 {
