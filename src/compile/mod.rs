@@ -115,4 +115,4 @@ pub fn compile(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -32,7 +32,7 @@ fn layer(rules: Vec<FsRule>) -> Layer {
     }
 }
 
-fn all_paths(root: &Path) -> Vec<PathBuf> {
+pub(crate) fn all_paths(root: &Path) -> Vec<PathBuf> {
     let mut out = vec![root.to_path_buf()];
     let mut i = 0;
     while i < out.len() {
@@ -50,7 +50,11 @@ fn all_paths(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn granted(rules: &[llrun_kernel::landlock::PathRule], path: &str, right: FsAccess) -> bool {
+pub(crate) fn granted(
+    rules: &[llrun_kernel::landlock::PathRule],
+    path: &str,
+    right: FsAccess,
+) -> bool {
     rules.iter().any(|r| {
         let root = r.path.to_string_lossy();
         r.access.contains(right) && (path == root || path.starts_with(&format!("{root}/")))
@@ -135,9 +139,9 @@ fn uniform_subtrees_get_one_rule() {
 }
 
 /// A small deterministic generator, so that failures reproduce.
-struct Rng(u64);
+pub(crate) struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self, n: usize) -> usize {
+    pub(crate) fn next(&mut self, n: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -145,8 +149,9 @@ impl Rng {
     }
 }
 
-#[test]
-fn random_profiles_never_widen() {
+/// A random tree of files and directories in a new temporary directory, and a random layer of
+/// 1-5 rules (allow, deny, ask; literal names and globs) over it.
+pub(crate) fn random_case(rng: &mut Rng) -> (tempfile::TempDir, PathBuf, Layer) {
     let names = ["a", "b", "c", ".s", "k.key"];
     let kinds = [RuleKind::Allow, RuleKind::Deny, RuleKind::Ask];
     let rights = [
@@ -155,41 +160,47 @@ fn random_profiles_never_widen() {
         FsAccess::all(),
         FsAccess::MAKE_REG,
     ];
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().canonicalize().unwrap();
+    for _ in 0..12 {
+        let depth = 1 + rng.next(3);
+        let rel: Vec<&str> = (0..depth).map(|_| names[rng.next(names.len())]).collect();
+        let p = root.join(rel.join("/"));
+        if rng.next(2) == 0 {
+            let _ = std::fs::create_dir_all(&p);
+        } else if let Some(parent) = p.parent() {
+            let _ = std::fs::create_dir_all(parent);
+            let _ = std::fs::write(&p, "x");
+        }
+    }
+    let mut rules = Vec::new();
+    for _ in 0..1 + rng.next(5) {
+        let depth = rng.next(3);
+        let mut pat = root.display().to_string();
+        for _ in 0..depth {
+            let comp = match rng.next(6) {
+                0 => "*",
+                1 => "**",
+                2 => "*.key",
+                _ => names[rng.next(names.len())],
+            };
+            pat.push('/');
+            pat.push_str(comp);
+        }
+        rules.push(rule(
+            kinds[rng.next(3)],
+            rights[rng.next(rights.len())],
+            &pat,
+        ));
+    }
+    (t, root, layer(rules))
+}
+
+#[test]
+fn random_profiles_never_widen() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for _case in 0..200 {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().canonicalize().unwrap();
-        for _ in 0..12 {
-            let depth = 1 + rng.next(3);
-            let rel: Vec<&str> = (0..depth).map(|_| names[rng.next(names.len())]).collect();
-            let p = root.join(rel.join("/"));
-            if rng.next(2) == 0 {
-                let _ = std::fs::create_dir_all(&p);
-            } else if let Some(parent) = p.parent() {
-                let _ = std::fs::create_dir_all(parent);
-                let _ = std::fs::write(&p, "x");
-            }
-        }
-        let mut rules = Vec::new();
-        for _ in 0..1 + rng.next(5) {
-            let depth = rng.next(3);
-            let mut pat = root.display().to_string();
-            for _ in 0..depth {
-                let comp = match rng.next(6) {
-                    0 => "*",
-                    1 => "**",
-                    2 => "*.key",
-                    _ => names[rng.next(names.len())],
-                };
-                pat.push('/');
-                pat.push_str(comp);
-            }
-            rules.push(rule(
-                kinds[rng.next(3)],
-                rights[rng.next(rights.len())],
-                &pat,
-            ));
-        }
-        check(&layer(rules), &root);
+        let (_t, root, layer) = random_case(&mut rng);
+        check(&layer, &root);
     }
 }
