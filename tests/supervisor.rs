@@ -561,3 +561,53 @@ fn a_name_in_a_carved_directory_opened_by_llrun_is_still_carried_out() {
     let (out, _) = python_logged(&s, &profile, ":", &script);
     assert_eq!(out, "made later\n");
 }
+
+/// A network answer covers the port list it was widened to, for the run and, with "always",
+/// in the next runs: the rule written to the override is the llp port rule, and a run with no
+/// prompt helper then connects to both ports without asking.
+#[test]
+fn a_widened_network_answer_covers_its_ports_and_always_is_remembered() {
+    let s = Sandbox::new();
+    let servers: Vec<std::net::TcpListener> = (0..2)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let ports: Vec<u16> = servers
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let profile = s.profile(
+        "net.llp",
+        &format!("{BASE}ask connect tcp 1024-65535\ninclude? <net.local>\n"),
+    );
+    // The listeners' backlogs complete the connections: nothing needs to accept them.
+    let script = format!(
+        "import socket\nfor p in ({}, {}):\n  try:\n    socket.create_connection(('127.0.0.1', p)).close(); print('connected')\n  except OSError as e:\n    print('refused', e.errno)\n",
+        ports[0], ports[1]
+    );
+    let list = format!("{},{}", ports[0], ports[1]);
+    let answer = json!({"decision": "allow", "scope": "always", "pattern": list});
+    let (out, messages) = python_asked(&s, &profile, &[], &script, move |m, reply| {
+        if m["type"] == "ask" {
+            reply.answer(m, &answer);
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "connected\nconnected\n", "{stderr}");
+    assert_eq!(asks(&messages).len(), 1, "{messages:?}");
+    let local = s.path().join("config/llrun/profiles/net.local.llp");
+    let written = std::fs::read_to_string(&local).unwrap();
+    assert!(
+        written.contains(&format!("allow connect tcp {list}\n")),
+        "{written}"
+    );
+    let out = llrun()
+        .env("XDG_CONFIG_HOME", s.path().join("config"))
+        .args(["-q", "--prompt", "none", "-p"])
+        .arg(&profile)
+        .args(["/usr/bin/python3", "-c", &script])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "connected\nconnected\n", "{stderr}");
+    drop(servers);
+}

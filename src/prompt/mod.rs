@@ -222,22 +222,27 @@ impl Answer {
 
 /// Whether a port list (`*`, `443`, `80,443`, `8000-8100`) covers `port`; `None` if it is not one.
 fn ports_cover(list: &str, port: u16) -> Option<bool> {
-    let mut covered = false;
-    for item in list.split(',').map(str::trim) {
-        let (lo, hi) = match item.split_once('-') {
-            _ if item == "*" => (0, u16::MAX),
-            Some((lo, hi)) => (lo.parse::<u16>().ok()?, hi.parse::<u16>().ok()?),
-            None => {
-                let p = item.parse::<u16>().ok()?;
-                (p, p)
-            }
-        };
-        if lo > hi {
-            return None;
-        }
-        covered |= (lo..=hi).contains(&port);
-    }
-    Some(covered)
+    let ranges = port_ranges(list)?;
+    Some(ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port)))
+}
+
+/// The inclusive ranges of a port list (`*`, `443`, `80,443`, `8000-8100`); `None` if it is not
+/// one.
+pub fn port_ranges(list: &str) -> Option<Vec<(u16, u16)>> {
+    list.split(',')
+        .map(str::trim)
+        .map(|item| {
+            let (lo, hi) = match item.split_once('-') {
+                _ if item == "*" => (0, u16::MAX),
+                Some((lo, hi)) => (lo.parse::<u16>().ok()?, hi.parse::<u16>().ok()?),
+                None => {
+                    let p = item.parse::<u16>().ok()?;
+                    (p, p)
+                }
+            };
+            (lo <= hi).then_some((lo, hi))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::plan::{Once, Subject};
 use super::policy::{self, Policy};
+use super::remember;
 use super::{Shared, answer, dispatch, op::Operation};
 use crate::policy::pattern::{Pattern, literal};
 use crate::prompt::{self, Ask, Choice, Decision, Resolution, Scope, Target};
@@ -239,18 +240,9 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
                 release(shared, held.calls, Once::Fs(&answer));
             } else {
                 write(shared).remember(answer);
-                if a.scope == Scope::Always
-                    && let Some(o) = &shared.options.remember
-                {
-                    match outranking(&shared.policy, *rights, path, text, allow) {
-                        Some(text) => o.append(allow, *rights, &text, &held.ask, &shared.log),
-                        None => shared.prompter.notice(&format!(
-                            "allowed for this run only: the ask rule at {} names `{path}` \
-                             itself, and no remembered rule can outrank it; to allow it for good, \
-                             change that rule",
-                            held.ask.rule
-                        )),
-                    }
+                if a.scope == Scope::Always {
+                    let rule = remember::path_rule(&read(shared), allow, *rights, path, text);
+                    always(shared, &held.ask, rule, path);
                 }
                 release(shared, held.calls, Once::None);
             }
@@ -259,11 +251,20 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
             let answer = policy::PortAnswer {
                 allow,
                 access: *access,
-                port: *port,
+                // Checked against the ask when the answer arrived.
+                ports: a
+                    .pattern
+                    .as_deref()
+                    .and_then(prompt::port_ranges)
+                    .unwrap_or_else(|| vec![(*port, *port)]),
             };
             if a.scope == Scope::Once {
                 release(shared, held.calls, Once::Port(&answer));
             } else {
+                if a.scope == Scope::Always {
+                    let rule = remember::port_rule(&read(shared), &answer, *port);
+                    always(shared, &held.ask, rule, &port.to_string());
+                }
                 write(shared).remember_port(answer);
                 release(shared, held.calls, Once::None);
             }
@@ -276,40 +277,23 @@ fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
     }
 }
 
-/// The pattern to remember for an "always" answer, or `None` when no pattern can express it.
-///
-/// A remembered `deny` wins a tie with the ask rule, but an `allow` loses it (ask beats allow),
-/// so an allow must be more specific than the ask rule that decides `path`, or the next run
-/// would ask again. When `text` is not, the folder's contents (`text/*`) are one component more
-/// specific; they cover the same files unless `path` is that very file, which only its own
-/// exact pattern (the ask rule's) names.
-fn outranking(
-    policy: &std::sync::RwLock<Policy>,
-    rights: llrun_kernel::FsAccess,
-    path: &str,
-    text: String,
-    allow: bool,
-) -> Option<String> {
-    let policy = policy.read().unwrap_or_else(|e| e.into_inner());
-    let asked_by = policy.layers.iter().find_map(|l| {
-        rights
-            .iter()
-            .map(|r| l.layer.decide(r, path))
-            .find(|d| d.kind == crate::parse::ast::RuleKind::Ask)
-            .and_then(|d| d.rule)
-    });
-    let Some(rule) = asked_by.filter(|_| allow) else {
-        return Some(text);
+/// Writes an "always" answer's rule into the override, or says why it holds for this run only.
+fn always(shared: &Shared, ask: &Ask, rule: Option<String>, target: &str) {
+    let Some(o) = &shared.options.remember else {
+        return;
     };
-    let outranks = |t: &str| {
-        Pattern::parse(t)
-            .is_ok_and(|p| p.covers(path) && p.specificity() > rule.pattern.specificity())
-    };
-    if outranks(&text) {
-        return Some(text);
+    match rule {
+        Some(rule) => o.append(&rule, ask, &shared.log),
+        None => shared.prompter.notice(&format!(
+            "allowed for this run only: the ask rule at {} names `{target}` itself, and no \
+             remembered rule can outrank it; to allow it for good, change that rule",
+            ask.rule
+        )),
     }
-    let contents = format!("{}/*", text.trim_end_matches('/'));
-    outranks(&contents).then_some(contents)
+}
+
+fn read(shared: &Shared) -> std::sync::RwLockReadGuard<'_, Policy> {
+    shared.policy.read().unwrap_or_else(|e| e.into_inner())
 }
 
 fn write(shared: &Shared) -> std::sync::RwLockWriteGuard<'_, Policy> {

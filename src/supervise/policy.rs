@@ -55,12 +55,22 @@ pub struct Answer {
     pub pattern: Pattern,
 }
 
-/// Answers for TCP ports, kept for the rest of the run.
-#[derive(Debug, Clone, Copy)]
+/// Answers for TCP ports, kept for the rest of the run: the asked port, or the port list the
+/// answer widened it to.
+#[derive(Debug, Clone)]
 pub struct PortAnswer {
     pub allow: bool,
     pub access: NetAccess,
-    pub port: u16,
+    /// Inclusive ranges.
+    pub ports: Vec<(u16, u16)>,
+}
+
+impl PortAnswer {
+    fn covers(&self, port: u16) -> bool {
+        self.ports
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&port))
+    }
 }
 
 /// What the static Landlock layer of one profile layer grants, by canonical path.
@@ -252,7 +262,7 @@ impl Policy {
                 let answer = once
                     .into_iter()
                     .chain(self.port_answers.iter().rev())
-                    .find(|a| a.access.contains(access) && a.port == port);
+                    .find(|a| a.access.contains(access) && a.covers(port));
                 match answer {
                     Some(a) if a.allow => Why::Answered,
                     Some(_) => return Verdict::Deny(Some(rule)),
@@ -298,15 +308,10 @@ impl Policy {
                     })
                 })
         });
-        self.port_answers.retain(|a| {
-            !a.allow
-                || !layers.iter().any(|l| {
-                    matches!(
-                        l.layer.decide_port(a.access, a.port),
-                        (RuleKind::Deny, Some(_))
-                    )
-                })
-        });
+        // A `deny` that now decides any of an answer's ports takes all of it back (asking
+        // again is the safe side).
+        self.port_answers
+            .retain(|a| !a.allow || !a.ports.iter().any(|r| denied_within(layers, a.access, *r)));
         Ok(())
     }
 
@@ -355,4 +360,18 @@ impl Policy {
     pub fn needs_supervisor(compiled: &[CompiledLayer]) -> bool {
         compiled.iter().any(|c| c.has_asks)
     }
+}
+
+/// Whether a `deny` rule of some layer decides `access` on a port in `lo..=hi`. The decision
+/// only changes where a rule's range starts or ends, so those ports (and `lo`) are all to check.
+fn denied_within(layers: &[SupervisedLayer], access: NetAccess, (lo, hi): (u16, u16)) -> bool {
+    let rules = || layers.iter().flat_map(|l| &l.layer.net_rules);
+    let edges = rules().flat_map(|r| [r.ports.first, r.ports.last.saturating_add(1)]);
+    std::iter::once(lo)
+        .chain(edges.filter(|p| (lo..=hi).contains(p)))
+        .any(|p| {
+            layers
+                .iter()
+                .any(|l| matches!(l.layer.decide_port(access, p), (RuleKind::Deny, Some(_))))
+        })
 }
