@@ -74,6 +74,7 @@ fn drive(control: &str, prompter: &dyn Prompter) {
                         profile: "test".into(),
                         choices: Vec::new(),
                         timeout_ms: None,
+                        allow_always: true,
                     };
                     if !prompter.show(&ask) {
                         eprintln!("prompt_tty: the terminal prompt refused ask {id}");

@@ -119,6 +119,7 @@ fn allow_for_the_run_asks_once_and_always_is_remembered_for_the_next_run() {
     let (out, asks) = run_asked(&s, &profile, Some(answer), &[], &script);
     assert_eq!(text(&out).0, "TOP SECRET\nTOP SECRET\n");
     assert_eq!(asks.len(), 1, "{asks:?}");
+    assert_eq!(asks[0]["allow_always"], true, "{asks:?}");
 
     let answer = json!({"decision": "allow", "scope": "always", "pattern": s.path().join("secret").to_string_lossy()});
     // The folder is as specific as the ask rule, which would win the tie: llrun remembers the
@@ -176,8 +177,10 @@ fn always_on_a_file_its_ask_rule_names_exactly_is_for_this_run_only() {
         answer_all(Some(answer)),
     );
     assert_eq!(text(&out).0, "TOP SECRET\nTOP SECRET\n", "{}", text(&out).1);
-    let asks = messages.iter().filter(|m| m["type"] == "ask").count();
-    assert_eq!(asks, 1, "{messages:?}");
+    let asks: Vec<_> = messages.iter().filter(|m| m["type"] == "ask").collect();
+    assert_eq!(asks.len(), 1, "{messages:?}");
+    // The prompt knew before the answer: a helper can say so next to its "always".
+    assert_eq!(asks[0]["allow_always"], false, "{messages:?}");
     assert!(
         messages.iter().any(|m| m["type"] == "notice"
             && m["text"]

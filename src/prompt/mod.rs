@@ -46,6 +46,15 @@ pub struct Ask {
     /// When the ask is denied by itself; `None`: it waits for an answer.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
+    /// Whether "allow always" for the target itself is kept for later runs. False when the ask
+    /// rule names the target itself (no remembered allow can outrank it): such an answer holds
+    /// for this run only, and a prompt says so before it is given.
+    #[serde(default = "kept")]
+    pub allow_always: bool,
+}
+
+fn kept() -> bool {
+    true
 }
 
 /// What an ask is about.

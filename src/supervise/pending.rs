@@ -161,6 +161,27 @@ fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule
         profile: shared.options.profile.clone(),
         choices,
         timeout_ms: shared.options.ask_timeout.map(|t| t.as_millis() as u64),
+        allow_always: allow_always(
+            &shared.policy.read().unwrap_or_else(|e| e.into_inner()),
+            subject,
+        ),
+    }
+}
+
+/// Whether an "always" allow of exactly `subject` would be kept for later runs.
+fn allow_always(policy: &Policy, subject: &Subject) -> bool {
+    match subject {
+        Subject::Path { rights, path } => {
+            remember::path_rule(policy, true, *rights, path, literal(path)).is_some()
+        }
+        Subject::Port { access, port } => {
+            let exact = policy::PortAnswer {
+                allow: true,
+                access: *access,
+                ports: vec![(*port, *port)],
+            };
+            remember::port_rule(policy, &exact, *port).is_some()
+        }
     }
 }
 

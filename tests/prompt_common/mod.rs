@@ -34,6 +34,7 @@ pub fn ask(id: u64, path: &str) -> Ask {
             },
         ],
         timeout_ms: None,
+        allow_always: true,
     }
 }
 

@@ -193,6 +193,27 @@ fn lines_say_who_asks_what_and_fit_the_width() {
 }
 
 #[test]
+fn always_says_when_it_holds_for_this_run_only() {
+    let keys = |allow_always: bool| {
+        let mut a = ask(3, "/home/u/a.pdf");
+        a.allow_always = allow_always;
+        let mut p = Prompt::new(a);
+        p.arm();
+        let lines = render::lines(&p, 0, 200);
+        lines
+            .into_iter()
+            .map(|l| l.text)
+            .find(|t| t.contains("[w]"))
+    };
+    assert!(!keys(true).unwrap().contains("this run only"));
+    assert!(
+        keys(false)
+            .unwrap()
+            .contains("[w] allow always (this run only")
+    );
+}
+
+#[test]
 fn a_problem_is_wrapped_not_cut() {
     let mut p = armed(3, "/home/u/docs/a.pdf");
     feed(&mut p, b"oc\x15/etc\r");

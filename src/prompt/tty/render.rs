@@ -52,7 +52,7 @@ pub fn lines(prompt: &Prompt, waiting: usize, width: usize) -> Vec<Line> {
     }
     match prompt.view() {
         _ if !prompt.armed() => out.push(line(Style::Dim, "  (keys in a moment…)")),
-        View::Main => main_keys(&mut out),
+        View::Main => main_keys(ask, &mut out),
         View::Options => options(prompt, &mut out),
         View::Custom(text) => custom(text, prompt.problem(), &mut out),
     }
@@ -118,10 +118,14 @@ fn extra(ask: &Ask, waiting: usize) -> Option<String> {
     (!parts.is_empty()).then(|| format!("  {}", parts.join(" · ")))
 }
 
-fn main_keys(out: &mut Vec<Line>) {
+fn main_keys(ask: &Ask, out: &mut Vec<Line>) {
     out.push(line(
         Style::Keys,
-        "  [a] allow once   [r] allow for this run   [w] allow always",
+        if ask.allow_always {
+            "  [a] allow once   [r] allow for this run   [w] allow always"
+        } else {
+            "  [a] allow once   [r] allow for this run   [w] allow always (this run only: the ask rule names it)"
+        },
     ));
     out.push(line(
         Style::Keys,
