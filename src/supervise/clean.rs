@@ -26,7 +26,8 @@
 //! unclean directory *taints* the run, after which every descriptor is looked at as before:
 //! - a continued open of a path at or beneath a deep place, or at a shallow one;
 //! - a directory that llrun opened for the program (an answer, or a carve's precision);
-//! - any `O_PATH` open (Landlock does not check them, so they can name anything);
+//! - an `O_PATH` open (Landlock does not check them, so they can name anything) of what is not
+//!   known to be clean: through a symlink, with `RESOLVE_*` flags, or to an unclean path;
 //! - a directory descriptor inherited at start;
 //! - a live edit, since the places were worked out from the profile as it was at start.
 //!
@@ -123,9 +124,14 @@ impl Clean {
         clean
     }
 
+    /// Whether descriptors are still taken for clean (not off, not tainted).
+    pub fn watching(&self) -> bool {
+        !self.off && !self.tainted.load(Ordering::SeqCst)
+    }
+
     /// Whether `openat(fd, name)` with `O_NOFOLLOW` can be continued without looking at `fd`.
     pub fn skips(&self, name: &[u8]) -> bool {
-        if self.off || self.tainted.load(Ordering::SeqCst) {
+        if !self.watching() {
             return false;
         }
         match std::str::from_utf8(name) {
@@ -137,7 +143,7 @@ impl Clean {
     /// A reading open of the absolute `path` (as the kernel resolves it) is being continued:
     /// if it may give a descriptor of an unclean directory, the run is tainted.
     pub fn continued(&self, path: &str) {
-        if !self.off && !self.tainted.load(Ordering::SeqCst) && self.unclean(path) {
+        if self.watching() && self.unclean(path) {
             self.taint();
         }
     }

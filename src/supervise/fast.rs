@@ -23,8 +23,8 @@ pub fn continues(policy: &Policy, pid: Pid, op: &Operation) -> bool {
         return false;
     };
     if flags & nix::libc::O_PATH != 0 {
-        // Landlock does not check O_PATH opens at all; the descriptor may be of any directory.
-        policy.clean.taint();
+        // Landlock does not check O_PATH opens at all.
+        path_only(policy, pid, at, *flags, *resolve);
         return true;
     }
     if flags & nix::libc::O_CREAT != 0 {
@@ -44,6 +44,22 @@ pub fn continues(policy: &Policy, pid: Pid, op: &Operation) -> bool {
         policy.clean.continued(&path);
     }
     continues
+}
+
+/// An `O_PATH` open can give a descriptor of any directory, an asked one too: it taints the
+/// run unless what it opens is known to be clean (resolved without a symlink, to a clean path).
+fn path_only(policy: &Policy, pid: Pid, at: &PathOperand, flags: i32, resolve: u64) {
+    let clean = &policy.clean;
+    if !clean.watching() || in_clean_directory(clean, at, flags, resolve) {
+        return;
+    }
+    let nofollow = flags & nix::libc::O_NOFOLLOW != 0;
+    match lexical(pid, at) {
+        Some((path, written)) if resolve == 0 && !meets_symlink(&at.path, &written, nofollow) => {
+            clean.continued(&path)
+        }
+        _ => clean.taint(),
+    }
 }
 
 /// A name opened without following a symlink, relative to a descriptor that [`Clean`] says

@@ -15,7 +15,8 @@
 //!
 //! `@` stands for the tree's root (a scratch directory). `answers N` salts which asks the
 //! scripted client allows (see [`allows`]); `scope run` makes its answers hold for the rest of
-//! the run instead of once.
+//! the run instead of once; `reach relative` makes the program open each path relative to its
+//! directory.
 
 use crate::rng::hash;
 use std::fmt;
@@ -64,6 +65,11 @@ pub struct Case {
     /// How long an answer holds: `once` (random cases, so that every ask is independent) or
     /// `run` (`scope run` in the text form).
     pub scope: &'static str,
+    /// The program reaches each path from its directory: the directory opened `O_PATH`, then
+    /// the name opened relative to it, with `O_NOFOLLOW` unless it is a symlink (`reach
+    /// relative` in the text form). The kernel must answer as for the whole path; the
+    /// supervisor then often decides without reading the directory's path (`clean.rs`).
+    pub relative: bool,
 }
 
 /// What a program tries on one path.
@@ -102,6 +108,7 @@ impl Case {
             layers: Vec::new(),
             answers: 0,
             scope: "once",
+            relative: false,
         };
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -125,6 +132,7 @@ impl Case {
                 "layer" => case.layers.push(Vec::new()),
                 "answers" => case.answers = rest.parse().expect("answers N"),
                 "scope" => case.scope = word_of(rest, &["once", "run"]),
+                "reach" => case.relative = word_of(rest, &["absolute", "relative"]) == "relative",
                 "allow" | "deny" | "ask" => {
                     let (access, pattern) = rest.split_once(' ').expect("KIND ACCESS PATTERN");
                     case.layers
@@ -169,6 +177,9 @@ impl fmt::Display for Case {
         }
         if self.scope != "once" {
             writeln!(f, "scope {}", self.scope)?;
+        }
+        if self.relative {
+            writeln!(f, "reach relative")?;
         }
         writeln!(f, "answers {}", self.answers)
     }

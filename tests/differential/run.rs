@@ -16,24 +16,40 @@ const RIGHTS: &str = "fs.read_file,fs.read_dir,fs.write_file,fs.make_reg,fs.remo
 /// errno's name. Waits for the file `sys.argv[1]` first (the prompt client is attached).
 const PROGRAM: &str = r#"
 import errno, json, os, sys, time
-ready, ops = sys.argv[1], json.loads(sys.argv[2])
+ready, relative, ops = sys.argv[1], sys.argv[2] == 'relative', json.loads(sys.argv[3])
 while ready and not os.path.exists(ready):
     time.sleep(0.01)
+def opener(path):
+    # Absolute, or relative to the directory opened O_PATH (a name that is not a symlink with
+    # O_NOFOLLOW, which changes nothing for it): the kernel resolves the same file.
+    if not relative:
+        return lambda name, flags, *mode: os.open(path, flags, *mode), None
+    parent, name = os.path.split(path)
+    d = os.open(parent, os.O_PATH | os.O_DIRECTORY)
+    nofollow = 0 if os.path.islink(path) else os.O_NOFOLLOW
+    return lambda _, flags, *mode: os.open(name, flags | nofollow, *mode, dir_fd=d), d
 def attempt(op, path):
-    if op == 'read':
-        fd = os.open(path, os.O_RDONLY)
-        try: os.read(fd, 1)
-        finally: os.close(fd)
-    elif op == 'list':
-        os.listdir(path)
-    elif op == 'write':
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        try: os.write(fd, b'w')
-        finally: os.close(fd)
-    elif op == 'create':
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-    elif op == 'delete':
-        os.unlink(path)
+    open_, d = opener(path)
+    try:
+        if op == 'read':
+            fd = open_(path, os.O_RDONLY)
+            try: os.read(fd, 1)
+            finally: os.close(fd)
+        elif op == 'list':
+            fd = open_(path, os.O_RDONLY | os.O_DIRECTORY)
+            try: os.listdir(fd)
+            finally: os.close(fd)
+        elif op == 'write':
+            fd = open_(path, os.O_WRONLY | os.O_APPEND)
+            try: os.write(fd, b'w')
+            finally: os.close(fd)
+        elif op == 'create':
+            os.close(open_(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        elif op == 'delete':
+            if d is None: os.unlink(path)
+            else: os.unlink(os.path.basename(path), dir_fd=d)
+    finally:
+        if d is not None: os.close(d)
 out = []
 for op, path in ops:
     try:
@@ -166,6 +182,11 @@ impl Setup {
                 ready.as_os_str()
             } else {
                 std::ffi::OsStr::new("")
+            })
+            .arg(if case.relative {
+                "relative"
+            } else {
+                "absolute"
             })
             .arg(Value::from(ops).to_string())
             .current_dir("/")
