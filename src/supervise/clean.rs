@@ -31,7 +31,8 @@
 //! - a directory descriptor inherited at start;
 //! - a live edit, since the places were worked out from the profile as it was at start.
 //!
-//! Descriptors that arrive any other way (`SCM_RIGHTS` from outside, `open_tree`) are not seen.
+//! Descriptors that arrive any other way (`SCM_RIGHTS` from outside, `open_tree`) are not seen,
+//! nor is a directory moved into a special place after it was opened.
 //! That cannot widen anything: CONTINUE leaves the decision to Landlock, which refuses what the
 //! static layers do not grant. Such a program may get `EACCES` where llrun would have asked.
 
