@@ -4,7 +4,8 @@
 //! This is safe whatever the path really names: CONTINUE lets the kernel run the call, and
 //! Landlock checks it on the real inode. A path with a symlink on the way takes the slow path,
 //! so that one leading from a granted place into an asked one is asked about (one `openat2`
-//! with `RESOLVE_NO_SYMLINKS` tells).
+//! with `RESOLVE_NO_SYMLINKS` tells). A name opened with `O_NOFOLLOW` relative to a descriptor
+//! of a clean directory ([`Clean`]) is let through without even reading the directory's path.
 
 use super::clean::Clean;
 use super::op::{Operation, PathOperand};
