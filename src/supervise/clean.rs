@@ -16,7 +16,7 @@
 //!   a rule at start are plain: directories a carve kept the rule off, and hard-linked files.
 //!
 //! A directory is *clean* when nothing at or above it is special. Every special place ends
-//! with a name in [`Clean::ends`], so a child of a clean directory whose name is not among them
+//! with a name in `Clean::ends`, so a child of a clean directory whose name is not among them
 //! is plain, and clean again if a directory. If every descriptor the program holds is of a
 //! clean directory, `openat(fd, name, O_NOFOLLOW)` of such a name can be continued on sight: the
 //! kernel does what llrun would decide. `O_NOFOLLOW` matters: a symlink could lead anywhere.
