@@ -45,6 +45,37 @@ attempt('openat-dotdot', lambda: read('../.ssh/id_rsa', dir_fd=ssh))";
     v.assert_denied("openat-dotdot", &["EACCES"]);
 }
 
+/// Under a supervisor (the profile asks elsewhere, so every open is trapped), a name opened
+/// with `O_NOFOLLOW` relative to a clean directory is continued without llrun reading the
+/// directory's path (`src/supervise/clean.rs`). A descriptor of the denied directory, made
+/// `O_PATH` (which Landlock does not check), is such a one: the kernel must still refuse the
+/// key, and the descriptors of the home (carved) and of `Documents` must not reach it either.
+#[test]
+fn names_the_supervisor_lets_through_unread_reach_nothing_more() {
+    let home = Home::planted();
+    let code = "\
+def nofollow(name, d):
+    return os.read(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=d), 4096).decode()
+ssh = os.open(HOME + '/.ssh', os.O_PATH | os.O_DIRECTORY)
+attempt('o-path-dir', lambda: nofollow('id_rsa', ssh))
+docs = os.open(HOME + '/Documents', os.O_RDONLY | os.O_DIRECTORY)
+attempt('docs-dotdot', lambda: nofollow('../.ssh/id_rsa', docs))
+parent = os.open(HOME, os.O_PATH | os.O_DIRECTORY)
+attempt('home-o-path', lambda: nofollow('.ssh/id_rsa', parent))";
+    let supervised =
+        |name: &str, rules: &str| home.profile(name, &format!("{rules}\nask read @/nothing"));
+    let open = supervised("uncarved-asking", "allow rw ~");
+    let v = home.attack(&open, code, &[]);
+    for name in ["o-path-dir", "docs-dotdot", "home-o-path"] {
+        v.assert_got(name, &secret_text(KEY));
+    }
+    let carved = supervised("carved-asking", "allow rw ~\ndeny all ~/.ssh ~/.gnupg");
+    let v = home.attack(&carved, code, &[]);
+    for name in ["o-path-dir", "docs-dotdot", "home-o-path"] {
+        v.assert_denied(name, &["EACCES"]);
+    }
+}
+
 #[test]
 fn an_o_path_descriptor_reopened_through_proc() {
     let home = Home::planted();
