@@ -230,72 +230,100 @@ fn next_deadline(shared: &Shared) -> Option<Instant> {
 
 /// Applies one answer to the calls it was given for.
 fn apply(shared: &Arc<Shared>, a: prompt::Answer) {
-    let held = {
-        let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(h) = p.asks.get(&a.id)
-            && let Err(e) = a.check(&h.ask)
-        {
-            drop(p);
-            shared
-                .prompter
-                .notice(&format!("answer to ask {} refused: {e}", a.id));
-            return;
-        }
-        p.remove(a.id)
-    };
     // An unknown or stale id (answered, timed out, or its caller died): nothing to do.
-    let Some(held) = held else { return };
-    let allow = a.decision == Decision::Allow;
-    match &held.subject {
-        Subject::Path { rights, path } => {
-            let text = a.pattern.clone().unwrap_or_else(|| literal(path));
-            let Ok(pattern) = Pattern::parse(&text) else {
-                return deny_all(shared, held, "refused");
-            };
-            let answer = policy::Answer {
-                allow,
-                access: *rights,
-                pattern,
-            };
-            if a.scope == Scope::Once {
-                release(shared, held.calls, Once::Fs(&answer));
-            } else {
-                write(shared).remember(answer);
-                if a.scope == Scope::Always {
-                    let rule = remember::path_rule(&read(shared), allow, *rights, path, text);
-                    always(shared, &held.ask, rule, path);
-                }
-                release(shared, held.calls, Once::None);
-            }
-        }
-        Subject::Port { access, port } => {
-            let answer = policy::PortAnswer {
-                allow,
-                access: *access,
-                // Checked against the ask when the answer arrived.
-                ports: a
-                    .pattern
-                    .as_deref()
-                    .and_then(prompt::port_ranges)
-                    .unwrap_or_else(|| vec![(*port, *port)]),
-            };
-            if a.scope == Scope::Once {
-                release(shared, held.calls, Once::Port(&answer));
-            } else {
-                if a.scope == Scope::Always {
-                    let rule = remember::port_rule(&read(shared), &answer, *port);
-                    always(shared, &held.ask, rule, &port.to_string());
-                }
-                write(shared).remember_port(answer);
-                release(shared, held.calls, Once::None);
-            }
-        }
+    let Some(held) = take(shared, &a) else { return };
+    let used = match held.subject.clone() {
+        Subject::Path { rights, path } => answer_path(shared, held, &a, rights, &path),
+        Subject::Port { access, port } => answer_port(shared, held, &a, access, port),
+    };
+    if !used {
+        return;
     }
     let scope = a.scope;
     shared.prompter.resolved(a.id, &Resolution::Answered(a));
     if scope != Scope::Once {
         recheck(shared);
     }
+}
+
+/// The held ask an answer is for, out of the table (so that no other answer reaches it); an
+/// answer whose pattern does not fit its ask leaves the ask waiting.
+fn take(shared: &Shared, a: &prompt::Answer) -> Option<Held> {
+    let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(h) = p.asks.get(&a.id)
+        && let Err(e) = a.check(&h.ask)
+    {
+        drop(p);
+        shared
+            .prompter
+            .notice(&format!("answer to ask {} refused: {e}", a.id));
+        return None;
+    }
+    p.remove(a.id)
+}
+
+/// Applies an answer about `rights` on `path`; false when it could not be used (its calls are
+/// then refused).
+fn answer_path(
+    shared: &Arc<Shared>,
+    held: Held,
+    a: &prompt::Answer,
+    rights: llrun_kernel::FsAccess,
+    path: &str,
+) -> bool {
+    let allow = a.decision == Decision::Allow;
+    let text = a.pattern.clone().unwrap_or_else(|| literal(path));
+    let Ok(pattern) = Pattern::parse(&text) else {
+        deny_all(shared, held, "refused");
+        return false;
+    };
+    let answer = policy::Answer {
+        allow,
+        access: rights,
+        pattern,
+    };
+    if a.scope == Scope::Once {
+        release(shared, held.calls, Once::Fs(&answer));
+        return true;
+    }
+    write(shared).remember(answer);
+    if a.scope == Scope::Always {
+        let rule = remember::path_rule(&read(shared), allow, rights, path, text);
+        always(shared, &held.ask, rule, path);
+    }
+    release(shared, held.calls, Once::None);
+    true
+}
+
+/// Applies an answer about a TCP `port`, widened to the answer's port list if it has one.
+fn answer_port(
+    shared: &Arc<Shared>,
+    held: Held,
+    a: &prompt::Answer,
+    access: llrun_kernel::NetAccess,
+    port: u16,
+) -> bool {
+    let answer = policy::PortAnswer {
+        allow: a.decision == Decision::Allow,
+        access,
+        // Checked against the ask when the answer arrived.
+        ports: a
+            .pattern
+            .as_deref()
+            .and_then(prompt::port_ranges)
+            .unwrap_or_else(|| vec![(port, port)]),
+    };
+    if a.scope == Scope::Once {
+        release(shared, held.calls, Once::Port(&answer));
+        return true;
+    }
+    if a.scope == Scope::Always {
+        let rule = remember::port_rule(&read(shared), &answer, port);
+        always(shared, &held.ask, rule, &port.to_string());
+    }
+    write(shared).remember_port(answer);
+    release(shared, held.calls, Once::None);
+    true
 }
 
 /// Writes an "always" answer's rule into the override, or says why it holds for this run only.
