@@ -126,6 +126,78 @@ fn main() {
 
     println!("\n# an ask answered over the prompt socket, seen from the program (500 asks)");
     round_trip(llrun, dir.path(), &asking);
+
+    if Path::new(FIREFOX).exists() {
+        println!(
+            "\n# the main job: Firefox ESR headless, loading a page and writing a screenshot (median of 5)"
+        );
+        browser(llrun, dir.path());
+    }
+}
+
+const FIREFOX: &str = "/usr/bin/firefox-esr";
+
+/// Firefox as a user starts it (`llrun --profile firefox-esr firefox-esr …`), without llrun, and
+/// under the shipped profile with an `ask` added (so that the supervisor traps every open). One
+/// run of each in turn, after one that makes Firefox's profile.
+fn browser(llrun: &str, dir: &Path) {
+    let home = dir.join("home");
+    let downloads = home.join("Downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let page = downloads.join("page.html");
+    std::fs::write(&page, "<html><body><h1>llrun</h1></body></html>").unwrap();
+    let asking = write(
+        dir,
+        "firefox-asking.llp",
+        &format!(
+            "include <firefox-esr>\nask read {}/Documents\n",
+            home.display()
+        ),
+    );
+    let url = format!("file://{}", page.display());
+    let shot = downloads.join("shot.png");
+    let firefox = ["--headless", "--screenshot", &shot.to_string_lossy(), &url].map(String::from);
+    let run = |prefix: &[&str]| {
+        let (program, args) = prefix.split_first().unwrap();
+        let mut cmd = Command::new(program);
+        cmd.args(args).args(&firefox).env("HOME", &home);
+        time(&mut cmd)
+    };
+    let asking = asking.to_string_lossy().into_owned();
+    let variants: [Vec<&str>; 3] = [
+        vec![FIREFOX],
+        vec![llrun, "-q", "--profile", "firefox-esr", FIREFOX],
+        vec![
+            llrun,
+            "-q",
+            "--prompt",
+            "none",
+            "--profile",
+            &asking,
+            FIREFOX,
+        ],
+    ];
+    for v in &variants {
+        run(v);
+    }
+    let mut runs: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..5 {
+        for (i, v) in variants.iter().enumerate() {
+            runs[i].push(run(v));
+        }
+    }
+    let [native, shipped, supervised] = runs.map(median);
+    println!("native                     {:>8.1} ms", ms(native));
+    println!(
+        "llrun, shipped profile     {:>8.1} ms  {:.2}x native",
+        ms(shipped),
+        ratio(shipped, native)
+    );
+    println!(
+        "llrun, profile + an ask    {:>8.1} ms  {:.2}x native (every open trapped, live)",
+        ms(supervised),
+        ratio(supervised, native)
+    );
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
