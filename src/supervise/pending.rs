@@ -40,6 +40,24 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// Adds a call to the pending ask about `subject`, if there is one; else gives it back.
+    fn join(
+        &mut self,
+        subject: &Subject,
+        n: Notification,
+        op: Operation,
+    ) -> Option<(Notification, Operation)> {
+        let id = self.by_subject.get(subject).copied();
+        match id.and_then(|id| self.asks.get_mut(&id)) {
+            Some(held) => {
+                held.calls.push((n, op));
+                self.held += 1;
+                None
+            }
+            None => Some((n, op)),
+        }
+    }
+
     fn remove(&mut self, id: u64) -> Option<Held> {
         let held = self.asks.remove(&id)?;
         self.by_subject.remove(&held.subject);
@@ -58,31 +76,30 @@ impl Pending {
 }
 
 /// Holds call `n` until `subject` is decided; shows a new subject to the prompter.
+///
+/// Lock order: the policy, then this table. Describing a new ask reads the policy (and
+/// `/proc`), so it happens before the table is locked; the table is then checked again, since
+/// the answerer thread may have held the same subject meanwhile.
 pub fn hold(shared: &Arc<Shared>, n: Notification, op: Operation, subject: Subject, rule: Span) {
+    let Some((n, op)) = join(shared, &subject, n, op) else {
+        return;
+    };
+    let mut ask = build_ask(shared, &n, &subject, rule);
     let ask = {
         let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if p.held >= MAX_HELD {
-            drop(p);
-            return refuse(shared, &n, &op, "flood");
-        }
-        if let Some(id) = p.by_subject.get(&subject).copied()
-            && let Some(held) = p.asks.get_mut(&id)
-        {
-            held.calls.push((n, op));
-            p.held += 1;
+        let Some((n, op)) = p.join(&subject, n, op) else {
             return;
-        }
-        if p.asks.len() >= MAX_ASKS {
+        };
+        if p.asks.len() >= MAX_ASKS || p.held >= MAX_HELD {
             drop(p);
             return refuse(shared, &n, &op, "flood");
         }
         p.next_id += 1;
-        let id = p.next_id;
-        let ask = build_ask(shared, id, &n, &subject, rule);
-        p.by_subject.insert(subject.clone(), id);
+        ask.id = p.next_id;
+        p.by_subject.insert(subject.clone(), ask.id);
         p.held += 1;
         p.asks.insert(
-            id,
+            ask.id,
             Held {
                 subject,
                 ask: ask.clone(),
@@ -104,6 +121,23 @@ pub fn hold(shared: &Arc<Shared>, n: Notification, op: Operation, subject: Subje
     }
 }
 
+/// Adds call `n` to an identical pending ask, or refuses it past the cap on held calls; gives it
+/// back when it needs an ask of its own.
+fn join(
+    shared: &Shared,
+    subject: &Subject,
+    n: Notification,
+    op: Operation,
+) -> Option<(Notification, Operation)> {
+    let mut p = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+    if p.held >= MAX_HELD {
+        drop(p);
+        refuse(shared, &n, &op, "flood");
+        return None;
+    }
+    p.join(subject, n, op)
+}
+
 /// Denies a call that could not be asked about, and logs why.
 fn refuse(shared: &Shared, n: &Notification, op: &Operation, why: &str) {
     shared
@@ -112,7 +146,8 @@ fn refuse(shared: &Shared, n: &Notification, op: &Operation, why: &str) {
     answer(shared, n, Response::Errno(Errno::EACCES));
 }
 
-fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule: Span) -> Ask {
+/// The ask about `subject` as a prompt shows it; its id is given when it enters the table.
+fn build_ask(shared: &Shared, n: &Notification, subject: &Subject, rule: Span) -> Ask {
     let exe = std::fs::read_link(format!("/proc/{}/exe", n.pid))
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -146,13 +181,15 @@ fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule
             (vec![word.to_string()], target, Vec::new())
         }
     };
-    let rule = shared
-        .policy
-        .read()
-        .map(|p| p.sources.file_line(rule))
-        .unwrap_or_default();
+    let (rule, always) = {
+        let policy = shared.policy.read().unwrap_or_else(|e| e.into_inner());
+        (
+            policy.sources.file_line(rule),
+            allow_always(&policy, subject),
+        )
+    };
     Ask {
-        id,
+        id: 0,
         pid: n.pid.as_raw(),
         exe,
         access,
@@ -161,10 +198,7 @@ fn build_ask(shared: &Shared, id: u64, n: &Notification, subject: &Subject, rule
         profile: shared.options.profile.clone(),
         choices,
         timeout_ms: shared.options.ask_timeout.map(|t| t.as_millis() as u64),
-        allow_always: allow_always(
-            &shared.policy.read().unwrap_or_else(|e| e.into_inner()),
-            subject,
-        ),
+        allow_always: always,
     }
 }
 
