@@ -10,6 +10,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::ms;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::net::UnixStream;
@@ -124,8 +125,4 @@ fn print_line(name: &str, times: &mut [Duration]) {
         ms(at(0.95)),
         ms(times[times.len() - 1])
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -6,6 +6,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::{ms, ratio};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -128,14 +129,6 @@ fn median(mut f: impl FnMut() -> Duration) -> Duration {
 /// One line: what ran, its median, and its ratio to `native`.
 fn row(name: &str, t: Duration, native: Duration) {
     println!("{name:<45} {:>9.3} ms  {:.2}x", ms(t), ratio(t, native));
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
 }
 
 fn count_rules(profile: &Path) -> usize {

@@ -7,6 +7,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::{ms, ratio};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -261,14 +262,6 @@ fn time(cmd: &mut Command) -> Duration {
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
 }
 
 /// The program opens 500 distinct asked files one after another, timing each open; a client

@@ -39,3 +39,13 @@ pub fn share_rules(n: usize) -> String {
         .map(|s| format!("allow read \"{s}\"\n"))
         .collect()
 }
+
+/// A duration in milliseconds, for printing.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// How many times `b` fits in `a`.
+pub fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}

@@ -231,8 +231,12 @@ impl Answer {
 
 /// Whether a port list (`*`, `443`, `80,443`, `8000-8100`) covers `port`; `None` if it is not one.
 fn ports_cover(list: &str, port: u16) -> Option<bool> {
-    let ranges = port_ranges(list)?;
-    Some(ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port)))
+    Some(ranges_cover(&port_ranges(list)?, port))
+}
+
+/// Whether one of the inclusive `ranges` holds `port`.
+pub fn ranges_cover(ranges: &[(u16, u16)], port: u16) -> bool {
+    ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port))
 }
 
 /// The inclusive ranges of a port list (`*`, `443`, `80,443`, `8000-8100`); `None` if it is not

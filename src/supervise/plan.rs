@@ -189,8 +189,9 @@ fn open(
     once: Option<&Answer>,
 ) -> Result<Plan, Errno> {
     if flags & nix::libc::O_PATH != 0 {
-        // Landlock does not check O_PATH opens: nothing to decide. The descriptor may be of
-        // any directory.
+        // Landlock does not check O_PATH opens: nothing to decide. The fast path lets every
+        // one through before it gets here (and sees to `Clean`); should one arrive anyway, its
+        // descriptor may be of any directory.
         policy.clean.taint();
         return Ok(Plan::Answer(Response::Continue, None));
     }

@@ -67,9 +67,7 @@ pub struct PortAnswer {
 
 impl PortAnswer {
     fn covers(&self, port: u16) -> bool {
-        self.ports
-            .iter()
-            .any(|(lo, hi)| (*lo..=*hi).contains(&port))
+        crate::prompt::ranges_cover(&self.ports, port)
     }
 }
 
@@ -365,8 +363,10 @@ impl Policy {
 /// Whether a `deny` rule of some layer decides `access` on a port in `lo..=hi`. The decision
 /// only changes where a rule's range starts or ends, so those ports (and `lo`) are all to check.
 fn denied_within(layers: &[SupervisedLayer], access: NetAccess, (lo, hi): (u16, u16)) -> bool {
-    let rules = || layers.iter().flat_map(|l| &l.layer.net_rules);
-    let edges = rules().flat_map(|r| [r.ports.first, r.ports.last.saturating_add(1)]);
+    let edges = layers
+        .iter()
+        .flat_map(|l| &l.layer.net_rules)
+        .flat_map(|r| [r.ports.first, r.ports.last.saturating_add(1)]);
     std::iter::once(lo)
         .chain(edges.filter(|p| (lo..=hi).contains(p)))
         .any(|p| {
