@@ -12,19 +12,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_FAILURE } else { 0 };
+            // `--help` and `--version` into a closed pipe: clap returns the error, and there
+            // is nobody left to tell.
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     match cli::dispatch(cli) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(EXIT_FAILURE)),
+        Err(e) if e.reader_went_away() => ExitCode::SUCCESS,
         Err(e) => {
-            let text = e.to_string();
-            if text.contains(": error: ") {
-                eprint!("{text}");
-            } else {
-                eprintln!("llrun: error: {text}");
-            }
+            eprint!("{}", e.render());
             ExitCode::from(EXIT_FAILURE)
         }
     }

@@ -146,6 +146,40 @@ fn compile_prints_rules_and_the_exactness_report() {
     );
 }
 
+/// Runs llrun with `args` and its stdout on a pipe whose reader is already gone, as in
+/// `llrun … | head -1` once `head` has exited: every write gets `EPIPE` (Rust ignores SIGPIPE).
+fn into_a_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    llrun()
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let s = Sandbox::new();
+    let p = s.base_profile("allow read @/home");
+    let p = p.to_string_lossy();
+    let home = format!("{}/home", s.path().display());
+    let cases: [&[&str]; 6] = [
+        &["compile", "--profile", "firefox"],
+        &["--help"],
+        &["--version"],
+        &["explain", "-p", &p, &home, "/etc", "/usr"],
+        &["explain", "--json", "-p", &p, &home, "/etc"],
+        &["compile", "-p", &p],
+    ];
+    for args in cases {
+        let o = into_a_closed_pipe(args);
+        assert_code(&o, 0);
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}
+
 #[test]
 fn default_profile_is_used_without_profile() {
     let o = run(&["compile", "true"]);

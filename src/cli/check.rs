@@ -16,7 +16,7 @@ pub fn check(files: &[PathBuf], ctx: &Context) -> bool {
             format!("./{name}")
         };
         if let Err(e) = profiles::load(&[name], None, ctx) {
-            eprint!("{e}");
+            eprint!("{}", e.render());
             bad += 1;
         }
     }

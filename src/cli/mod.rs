@@ -1,13 +1,19 @@
 //! The command line: `llrun [OPTIONS] [--] CMD [ARGS…]` and the tools `check`, `compile`,
-//! `explain`, `prompt` and `status`.
+//! `explain`, `prompt` and `status`. Only the arguments and the dispatch: what they mean is
+//! decided in the library ([`crate::setup`] for a run, [`crate::explain`] for the tools), and
+//! what the tools print goes through [`crate::output`].
 
 pub mod check;
-pub mod explain;
-pub mod inspect;
 pub mod prompt;
-pub mod run;
-pub mod verdict;
 
+use crate::explain::{Explainer, rulesets};
+use crate::failure::Failure;
+use crate::output;
+use crate::policy::Compat;
+use crate::prompt::Mode;
+use crate::resolve::Context;
+use crate::run::TerminalMode;
+use crate::setup::{self, Request};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -154,11 +160,11 @@ pub enum Tool {
 }
 
 /// Runs what the command line asks for and returns llrun's exit code.
-pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
-    let abi = kernel_abi();
-    let ctx = crate::resolve::Context::from_process(abi);
+pub fn dispatch(cli: Cli) -> Result<i32, Failure> {
+    let abi = setup::kernel_abi();
+    let ctx = Context::from_process(abi);
     match cli.tool {
-        None => run::run(&cli.run, &ctx),
+        None => setup::run(&cli.run.request(), &ctx),
         Some(Tool::Prompt(args)) => prompt::prompt(&args),
         Some(Tool::Status { socket }) => prompt::prompt(&prompt::PromptArgs {
             socket,
@@ -167,11 +173,13 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
         }),
         Some(Tool::Check { files }) => Ok(if check::check(&files, &ctx) { 0 } else { 1 }),
         Some(Tool::Compile { profile, command }) => {
-            let (loaded, compiled) = load_and_compile(&profile, command.as_deref(), &ctx)?;
-            print!(
-                "{}",
-                inspect::render(&loaded.layers, &compiled, &loaded.sources, abi)
-            );
+            let (loaded, compiled) = profile.load_and_compile(command.as_deref(), &ctx)?;
+            output::print(&rulesets::render(
+                &loaded.layers,
+                &compiled,
+                &loaded.sources,
+                abi,
+            ))?;
             Ok(0)
         }
         Some(Tool::Explain {
@@ -181,74 +189,90 @@ pub fn dispatch(cli: Cli) -> Result<i32, crate::error::Error> {
             json,
             paths,
         }) => {
-            let query = ExplainQuery {
-                access: access.as_deref(),
-                command: command.as_deref(),
-                json,
-            };
-            explain_cmd(&profile, &query, &paths, &ctx)
+            let (loaded, compiled) = profile.load_and_compile(command.as_deref(), &ctx)?;
+            let rights = access
+                .as_deref()
+                .map(crate::policy::access::parse_list)
+                .transpose()
+                .map_err(crate::error::Error::Usage)?;
+            let explainer = Explainer::new(&loaded, &compiled, rights);
+            for given in &paths {
+                if json {
+                    output::println(&explainer.json(given))?;
+                } else {
+                    output::print(&explainer.text(given))?;
+                }
+            }
+            Ok(0)
         }
     }
 }
 
-/// The probed Landlock ABI, lowered by `LLRUN_ABI_CAP` if set. The cap can only pretend the
-/// kernel is older, never newer: it exists so that strict and best-effort behaviour on old
-/// kernels can be tested on a new one, and in strict mode it can only make llrun refuse more.
-fn kernel_abi() -> u32 {
-    let probed = llrun_kernel::landlock::probe_abi();
-    match std::env::var("LLRUN_ABI_CAP")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-    {
-        Some(cap) => probed.min(cap),
-        None => probed,
+impl ProfileArgs {
+    fn load_and_compile(
+        &self,
+        command: Option<&std::ffi::OsStr>,
+        ctx: &Context,
+    ) -> Result<(crate::profiles::Loaded, Vec<crate::compile::CompiledLayer>), Failure> {
+        let compat = self.compat.map(Compat::from);
+        Ok(setup::load_and_compile(
+            &self.profiles,
+            compat,
+            command,
+            ctx,
+        )?)
     }
 }
 
-fn load_and_compile(
-    profile: &ProfileArgs,
-    command: Option<&std::ffi::OsStr>,
-    ctx: &crate::resolve::Context,
-) -> Result<(crate::profiles::Loaded, Vec<crate::compile::CompiledLayer>), crate::error::Error> {
-    let loaded = crate::profiles::load(&profile.profiles, command, ctx)?;
-    let kernel = crate::compile::support::Kernel { abi: ctx.abi };
-    let compiled = crate::profiles::compile(&loaded, &kernel, run::compat(profile.compat))?;
-    Ok((loaded, compiled))
-}
-
-/// What `llrun explain` was asked, besides the profiles and paths.
-struct ExplainQuery<'a> {
-    access: Option<&'a str>,
-    command: Option<&'a std::ffi::OsStr>,
-    json: bool,
-}
-
-fn explain_cmd(
-    profile: &ProfileArgs,
-    query: &ExplainQuery<'_>,
-    paths: &[PathBuf],
-    ctx: &crate::resolve::Context,
-) -> Result<i32, crate::error::Error> {
-    let (loaded, compiled) = load_and_compile(profile, query.command, ctx)?;
-    let rights = match query.access {
-        None => llrun_kernel::FsAccess::all(),
-        Some(words) => {
-            crate::policy::access::parse_list(words).map_err(crate::error::Error::Usage)?
-        }
-    };
-    let explainer = explain::Explainer {
-        layers: &loaded.layers,
-        compiled: &compiled,
-        sources: &loaded.sources,
-        rights,
-        supervision: verdict::Supervision::of(&loaded.layers, &compiled),
-    };
-    for given in paths {
-        if query.json {
-            println!("{}", explainer.json(given));
-        } else {
-            print!("{}", explainer.text(given));
+impl RunArgs {
+    /// The run these arguments ask for.
+    fn request(&self) -> Request {
+        Request {
+            profiles: self.profile.profiles.clone(),
+            compat: self.profile.compat.map(Compat::from),
+            verbose: self.verbose,
+            quiet: self.quiet,
+            terminal: self.tty.into(),
+            prompt: self.prompt.map(Mode::from),
+            prompt_socket: self.prompt_socket.clone(),
+            ask_timeout: (self.ask_timeout > 0)
+                .then(|| std::time::Duration::from_secs(self.ask_timeout)),
+            log: self.log.clone(),
+            live: match (self.live, self.no_live) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            command: self.command.clone(),
         }
     }
-    Ok(0)
+}
+
+impl From<CompatArg> for Compat {
+    fn from(arg: CompatArg) -> Compat {
+        match arg {
+            CompatArg::Strict => Compat::Strict,
+            CompatArg::BestEffort => Compat::BestEffort,
+        }
+    }
+}
+
+impl From<TtyArg> for TerminalMode {
+    fn from(arg: TtyArg) -> TerminalMode {
+        match arg {
+            TtyArg::Auto => TerminalMode::Auto,
+            TtyArg::Pty => TerminalMode::Pty,
+            TtyArg::Inherit => TerminalMode::Inherit,
+        }
+    }
+}
+
+impl From<PromptArg> for Mode {
+    fn from(arg: PromptArg) -> Mode {
+        match arg {
+            PromptArg::Tty => Mode::Tty,
+            PromptArg::Socket => Mode::Socket,
+            PromptArg::None => Mode::None,
+        }
+    }
 }

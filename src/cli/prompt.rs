@@ -1,6 +1,7 @@
 //! `llrun prompt`: answer a running llrun's asks from another terminal, or by a fixed rule.
 
-use crate::error::Error;
+use crate::failure::Failure;
+use crate::output;
 use crate::prompt::client::{self, Connection, interactive, script};
 use crate::prompt::{Decision, Scope};
 use clap::{Args, ValueEnum};
@@ -49,11 +50,11 @@ impl AnswerArg {
 }
 
 /// Runs the client; 0 when llrun ended (or `--count` was reached).
-pub fn prompt(args: &PromptArgs) -> Result<i32, Error> {
+pub fn prompt(args: &PromptArgs) -> Result<i32, Failure> {
     let at = client::find_socket(args.socket.clone())?;
     let mut conn = Connection::open(&at)?;
     if args.status {
-        println!("{}", script::status(&mut conn)?);
+        output::println(&script::status(&mut conn)?)?;
         return Ok(0);
     }
     match args.answer {

@@ -3,7 +3,7 @@
 //! One thread, started once the supervisor runs ([`Live::start`]). It watches every file of
 //! every layer's include graph and the search path ([`watch`]), gathers each burst of file events
 //! into one reload at a moment the files are whole ([`debounce`]), and loads the profiles again
-//! exactly as at start ([`reload`]). A valid version goes to [`Supervisor::reload`], which puts
+//! exactly as at start ([`reload`]). A valid version goes to [`Shared::reload`], which puts
 //! it in force for every trapped call and decides the held asks again; an invalid one leaves the
 //! version in force alone and is reported with its `file:line:col`. What a version cannot change
 //! in the running program is said plainly ([`limits`]), and every reload is logged, shown on the
@@ -22,11 +22,13 @@ pub mod report;
 pub mod watch;
 
 use crate::prompt::socket::SocketPrompter;
+#[cfg(doc)]
+use crate::supervise::Shared;
 use crate::supervise::Supervisor;
 use debounce::Debounce;
 use limits::Settings;
 use reload::{Fingerprint, Loader};
-use report::Reporter;
+use report::{Problem, Reporter};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use watch::{Next, Targets, Watch};
@@ -85,19 +87,14 @@ struct Follower {
 
 impl Follower {
     fn new(live: Live, supervisor: Supervisor, watch: Watch) -> Follower {
-        let (targets, fingerprint, start) = {
-            let policy = supervisor
-                .shared
-                .policy
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
+        let (targets, fingerprint, start) = supervisor.shared.with_policy(|policy| {
             let layers: Vec<_> = policy.layers.iter().map(|l| l.layer.clone()).collect();
             (
                 Targets::of(&layers, &live.loader.ctx.search_path),
                 Fingerprint::of(&layers, &policy.sources),
                 layers.iter().map(Settings::of).collect(),
             )
-        };
+        });
         let report = Reporter::new(Arc::clone(&supervisor.shared), live.socket, live.echo);
         Follower {
             loader: live.loader,
@@ -169,7 +166,8 @@ impl Follower {
         let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
-                self.report.invalid(self.version, &error);
+                self.report
+                    .invalid(self.version, &Problem::of_profiles(&error));
                 return Outcome::Invalid;
             }
         };
@@ -180,8 +178,8 @@ impl Follower {
             }
             return Outcome::Valid;
         }
-        if let Err(e) = self.supervisor.reload(loaded.layers, loaded.sources) {
-            self.report.invalid(self.version, &e.to_string());
+        if let Err(e) = self.supervisor.shared.reload(loaded.layers, loaded.sources) {
+            self.report.invalid(self.version, &Problem::of_layers(&e));
             return Outcome::Invalid;
         }
         self.version += 1;
@@ -195,7 +193,7 @@ impl Follower {
 
     /// Loads the profiles and watches what they depend on, loading again while that needed
     /// new directories: a file written there before its watch existed is then read anyway.
-    fn load_settled(&mut self) -> Result<crate::profiles::Loaded, String> {
+    fn load_settled(&mut self) -> Result<crate::profiles::Loaded, crate::error::Error> {
         // inotify drops the watch of a directory that was removed; put it back before reading.
         let (failed, _) = self.watch.follow(&self.targets);
         self.report.unwatched(&failed);
@@ -215,15 +213,10 @@ impl Follower {
 
     /// Reports what the version in force asks for that the running program cannot get.
     fn check_limits(&mut self, baseline: bool) {
-        let found = {
-            let policy = self
-                .supervisor
-                .shared
-                .policy
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
-            limits::limits(&policy, &self.start)
-        };
+        let found = self
+            .supervisor
+            .shared
+            .with_policy(|policy| limits::limits(policy, &self.start));
         self.report.limits(found, baseline);
     }
 }

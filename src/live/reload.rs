@@ -4,6 +4,7 @@
 //! the compiled rulesets themselves are thrown away, since the running program's cannot change.
 
 use crate::compile::support::Kernel;
+use crate::error::Error;
 use crate::policy::{Compat, Layer};
 use crate::profiles::{self, Loaded};
 use crate::resolve::Context;
@@ -26,12 +27,11 @@ pub struct Loader {
 }
 
 impl Loader {
-    /// Loads and checks the profiles as they are now; an error is rendered as at start, with
-    /// its `file:line:col`.
-    pub fn load(&self) -> Result<Loaded, String> {
-        let loaded = profiles::load(&self.profiles, Some(&self.program), &self.ctx)
-            .map_err(|e| e.to_string())?;
-        profiles::compile(&loaded, &self.kernel, self.compat).map_err(|e| e.to_string())?;
+    /// Loads and checks the profiles as they are now; an error is the one the next start
+    /// would meet, with its `file:line:col`.
+    pub fn load(&self) -> Result<Loaded, Error> {
+        let loaded = profiles::load(&self.profiles, Some(&self.program), &self.ctx)?;
+        profiles::compile(&loaded, &self.kernel, self.compat)?;
         Ok(loaded)
     }
 }

@@ -62,24 +62,26 @@ impl Reporter {
         let message = format!("version {version} stays in force (no profile text changed)");
         self.record("unchanged", &message);
         self.shared
-            .log
-            .event("reload", format!("unchanged: {message}"));
+            .log_event("reload", format!("unchanged: {message}"));
     }
 
     /// The edit cannot be used: the version in force stays.
-    pub fn invalid(&mut self, version: u64, error: &str) {
+    pub fn invalid(&mut self, version: u64, problem: &Problem) {
         let message = format!(
             "profile edit not applied, version {version} stays in force: {}",
-            condensed(error)
+            problem.line
         );
         self.record("invalid", &message);
-        if self.last_error.as_deref() == Some(error) {
+        if self.last_error.as_deref() == Some(problem.full.as_str()) {
             return;
         }
-        self.last_error = Some(error.to_string());
-        self.shared.log.event(
+        self.last_error = Some(problem.full.clone());
+        self.shared.log_event(
             "reload",
-            format!("invalid: version {version} stays in force: {error}"),
+            format!(
+                "invalid: version {version} stays in force: {}",
+                problem.full
+            ),
         );
         self.show(&message);
     }
@@ -93,7 +95,7 @@ impl Reporter {
             .filter(|l| !baseline || l.kind == Kind::SelfEdit)
             .collect();
         for (i, limit) in fresh.iter().enumerate() {
-            self.shared.log.event("live-limit", limit.text.clone());
+            self.shared.log_event("live-limit", limit.text.clone());
             if i < SHOWN_LIMITS {
                 self.show(&limit.text);
             }
@@ -139,12 +141,12 @@ impl Reporter {
 
     /// Logs `text` as `event` and shows it.
     fn say(&self, event: &str, text: &str) {
-        self.shared.log.event(event, text.to_string());
+        self.shared.log_event(event, text.to_string());
         self.show(text);
     }
 
     fn show(&self, text: &str) {
-        self.shared.prompter.notice(text);
+        self.shared.notice(text);
         if self.echo {
             eprintln!("llrun: {text}");
         }
@@ -158,6 +160,46 @@ pub fn initial(live: bool, files: usize) -> ProfileStatus {
         live,
         files,
         last_reload: None,
+    }
+}
+
+/// Why an edit was not put in force: in full for the log, and in one line for notices and
+/// `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    full: String,
+    line: String,
+}
+
+impl Problem {
+    /// The profiles do not load or compile, as the next start would say.
+    pub fn of_profiles(e: &crate::error::Error) -> Problem {
+        match e.rendered() {
+            Some(text) => Problem {
+                full: text.to_string(),
+                line: condensed(text),
+            },
+            None => Problem::plain(&e.to_string(), e.hint()),
+        }
+    }
+
+    /// The edit has another number of layers than the running program.
+    pub fn of_layers(e: &crate::supervise::policy::LayerCount) -> Problem {
+        Problem::plain(&e.to_string(), Some(e.hint()))
+    }
+
+    fn plain(message: &str, hint: Option<&str>) -> Problem {
+        let first = message.lines().next().unwrap_or_default();
+        match hint {
+            Some(hint) => Problem {
+                full: format!("{message}\n  = hint: {hint}"),
+                line: format!("{first} (hint: {hint})"),
+            },
+            None => Problem {
+                full: message.to_string(),
+                line: first.to_string(),
+            },
+        }
     }
 }
 
@@ -179,7 +221,23 @@ fn now_ms() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::condensed;
+    use super::{Problem, condensed};
+    use crate::supervise::policy::LayerCount;
+
+    #[test]
+    fn a_plain_error_keeps_its_hint_in_both_forms() {
+        let p = Problem::of_layers(&LayerCount {
+            running: 2,
+            edited: 1,
+        });
+        assert_eq!(
+            p.line,
+            "the edited profiles make 1 layer(s), the running program has 2 (hint: layers are fixed at start; restart the program to change them)"
+        );
+        assert!(p.full.ends_with(
+            "\n  = hint: layers are fixed at start; restart the program to change them"
+        ));
+    }
 
     #[test]
     fn a_rendered_error_becomes_one_line_with_its_location_and_hint() {

@@ -45,13 +45,26 @@ pub struct Started {
 #[derive(Debug, thiserror::Error)]
 pub enum ModeError {
     #[error(
-        "--prompt tty needs llrun's standard input and output on a terminal, and the program on a pty of its own\n  = hint: run from a terminal without `--tty inherit`, or use `--prompt socket` and answer with `llrun prompt`"
+        "--prompt tty needs llrun's standard input and output on a terminal, and the program on a pty of its own"
     )]
     NoTerminal,
     #[error(transparent)]
     Socket(#[from] PathError),
     #[error("cannot set up the terminal prompt: {0}")]
     Tty(std::io::Error),
+}
+
+impl ModeError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ModeError::NoTerminal => Some(
+                "run from a terminal without `--tty inherit`, or use `--prompt socket` and answer with `llrun prompt`",
+            ),
+            ModeError::Socket(e) => e.hint(),
+            ModeError::Tty(_) => None,
+        }
+    }
 }
 
 /// Whether the terminal prompt can work: llrun's stdin and stdout are a terminal, and the

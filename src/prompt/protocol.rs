@@ -278,12 +278,20 @@ impl Lines {
 pub enum ProtocolError {
     #[error("the server sent a line that is not a protocol message: {0}")]
     Garbled(String),
-    #[error(
-        "the server speaks prompt protocol {0}, this client speaks {VERSION}\n  = hint: use the `llrun prompt` of the same llrun version"
-    )]
+    #[error("the server speaks prompt protocol {0}, this client speaks {VERSION}")]
     Version(u32),
     #[error("the server did not start with `hello`")]
     NoHello,
+}
+
+impl ProtocolError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ProtocolError::Version(_) => Some("use the `llrun prompt` of the same llrun version"),
+            ProtocolError::Garbled(_) | ProtocolError::NoHello => None,
+        }
+    }
 }
 
 /// Parses one server line. Unknown message types are `Ok(None)` (ignored, for forward

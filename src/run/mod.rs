@@ -72,22 +72,32 @@ impl std::fmt::Debug for Supervision {
 /// llrun's own failures while running the program (llrun exits with 125).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error(
-        "cannot give the program a terminal of its own: {0}\n  = hint: `--tty inherit` runs it on llrun's own streams instead"
-    )]
+    #[error("cannot give the program a terminal of its own: {0}")]
     Terminal(Errno),
     #[error("cannot set up signal forwarding: {0}")]
     Signals(Errno),
-    #[error(
-        "cannot start the program: {0}\n  = hint: the system may be out of processes or file descriptors; try again"
-    )]
+    #[error("cannot start the program: {0}")]
     Spawn(std::io::Error),
     #[error("lost track of the program: {0}")]
     Wait(Errno),
-    #[error(
-        "cannot supervise the program: {0}\n  = hint: a profile without `ask` rules runs without a supervisor under --no-live"
-    )]
+    #[error("cannot supervise the program: {0}")]
     Supervise(String),
+}
+
+impl RunError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            RunError::Terminal(_) => Some("`--tty inherit` runs it on llrun's own streams instead"),
+            RunError::Spawn(_) => {
+                Some("the system may be out of processes or file descriptors; try again")
+            }
+            RunError::Supervise(_) => {
+                Some("a profile without `ask` rules runs without a supervisor under --no-live")
+            }
+            RunError::Signals(_) | RunError::Wait(_) => None,
+        }
+    }
 }
 
 /// Runs the program and returns the exit code llrun should exit with. If the program was killed

@@ -49,15 +49,50 @@ pub struct Options {
     pub remember: Option<remember::Override>,
 }
 
-/// Everything the two threads share.
+/// Everything the two threads share. Its locks stay inside this module, so that their order
+/// (the policy, then the pending table: see [`pending::hold`]) is kept in one place; others,
+/// such as live edits, use the methods below.
 pub struct Shared {
-    pub listener: Listener,
-    pub policy: RwLock<Policy>,
-    pub pending: Mutex<Pending>,
-    pub prompter: Box<dyn Prompter>,
-    pub log: log::Log,
-    pub options: Options,
+    listener: Listener,
+    policy: RwLock<Policy>,
+    pending: Mutex<Pending>,
+    prompter: Box<dyn Prompter>,
+    log: log::Log,
+    options: Options,
     workers: workers::Workers,
+}
+
+impl Shared {
+    /// Reads the policy in force. `read` must not call back into the supervisor: it runs under
+    /// the policy's lock, which comes before the pending table's.
+    pub fn with_policy<R>(&self, read: impl FnOnce(&Policy) -> R) -> R {
+        read(&self.policy.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Puts a new version of the profile layers in force (a live edit): held asks are decided
+    /// again, and those the new policy settles are released.
+    pub fn reload(
+        self: &Arc<Self>,
+        layers: Vec<crate::policy::Layer>,
+        sources: crate::source::SourceMap,
+    ) -> Result<(), policy::LayerCount> {
+        self.policy
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace_layers(layers, sources)?;
+        pending::recheck(self);
+        Ok(())
+    }
+
+    /// Records an event of the run (`kind`: `reload`, `live`, …) in the `--log` file.
+    pub fn log_event(&self, kind: &str, text: String) {
+        self.log.event(kind, text);
+    }
+
+    /// Shows `text` on every prompt channel (the terminal prompt, socket clients).
+    pub fn notice(&self, text: &str) {
+        self.prompter.notice(text);
+    }
 }
 
 /// A running supervisor.
@@ -95,24 +130,6 @@ impl Supervisor {
             .name("llrun-answerer".into())
             .spawn(move || pending::answer_loop(&s, &answers))?;
         Ok(Supervisor { shared })
-    }
-}
-
-impl Supervisor {
-    /// Puts a new version of the profile layers in force (a live edit): held asks are decided
-    /// again, and those the new policy settles are released.
-    pub fn reload(
-        &self,
-        layers: Vec<crate::policy::Layer>,
-        sources: crate::source::SourceMap,
-    ) -> Result<(), policy::LayerCount> {
-        self.shared
-            .policy
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .replace_layers(layers, sources)?;
-        pending::recheck(&self.shared);
-        Ok(())
     }
 }
 

@@ -16,12 +16,17 @@ use std::collections::HashMap;
 
 /// A live edit that does not have one layer for each of the running program's Landlock layers.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "the edited profiles make {edited} layer(s), the running program has {running}\n  = hint: layers are fixed at start; restart the program to change them"
-)]
+#[error("the edited profiles make {edited} layer(s), the running program has {running}")]
 pub struct LayerCount {
     pub running: usize,
     pub edited: usize,
+}
+
+impl LayerCount {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        "layers are fixed at start; restart the program to change them"
+    }
 }
 
 /// What the supervisor does with one trapped access.

@@ -19,15 +19,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error(
-        "cannot connect to the prompt socket `{0}`: {1}\n  = hint: llrun prints the socket's path when it starts with `--prompt socket`"
-    )]
+    #[error("cannot connect to the prompt socket `{0}`: {1}")]
     Connect(PathBuf, std::io::Error),
-    #[error(
-        "no running llrun takes answers in `{0}`\n  = hint: start llrun with `--prompt socket`, or name its socket with --socket or LLRUN_PROMPT_SOCKET"
-    )]
+    #[error("no running llrun takes answers in `{0}`")]
     NoRun(PathBuf),
-    #[error("several llrun runs take answers:\n{0}\n  = hint: pick one with --socket PATH")]
+    #[error("several llrun runs take answers:\n{0}")]
     Several(String),
     #[error("llrun refused this client: {0}")]
     Refused(String),
@@ -35,10 +31,31 @@ pub enum ClientError {
     Protocol(#[from] ProtocolError),
     #[error("lost the connection to llrun: {0}")]
     Io(#[from] std::io::Error),
-    #[error(
-        "`llrun prompt` asks on a terminal, and its standard input is none\n  = hint: in scripts, answer every ask with --answer (e.g. --answer deny-once)"
-    )]
+    #[error("`llrun prompt` asks on a terminal, and its standard input is none")]
     NoTerminal,
+    /// Printing what was answered failed (or its reader went away: a quiet end).
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+}
+
+impl ClientError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ClientError::Connect(..) => {
+                Some("llrun prints the socket's path when it starts with `--prompt socket`")
+            }
+            ClientError::NoRun(_) => Some(
+                "start llrun with `--prompt socket`, or name its socket with --socket or LLRUN_PROMPT_SOCKET",
+            ),
+            ClientError::Several(_) => Some("pick one with --socket PATH"),
+            ClientError::NoTerminal => {
+                Some("in scripts, answer every ask with --answer (e.g. --answer deny-once)")
+            }
+            ClientError::Protocol(e) => e.hint(),
+            ClientError::Refused(_) | ClientError::Io(_) | ClientError::Output(_) => None,
+        }
+    }
 }
 
 /// The server's `hello`.

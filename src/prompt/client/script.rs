@@ -4,9 +4,9 @@
 //! errors and notices on stderr. Ends when llrun ends, or after `--count` answers.
 
 use super::{ClientError, Connection, answer_words, describe};
+use crate::output;
 use crate::prompt::protocol::{ClientMessage, ServerMessage};
 use crate::prompt::{Answer, Decision, Scope};
-use std::io::Write;
 
 /// A fixed answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,6 @@ pub struct Policy {
 /// Answers every ask with `policy` until llrun ends or `count` asks are answered.
 pub fn run(conn: &mut Connection, policy: Policy, count: Option<usize>) -> Result<(), ClientError> {
     let mut answered = 0;
-    let mut out = std::io::stdout().lock();
     while count.is_none_or(|c| answered < c) {
         let Some(message) = conn.receive()? else {
             return Ok(());
@@ -33,8 +32,7 @@ pub fn run(conn: &mut Connection, policy: Policy, count: Option<usize>) -> Resul
                 };
                 conn.send(&ClientMessage::Answer(answer))?;
                 let words = answer_words(policy.decision, policy.scope, None);
-                writeln!(out, "{words} {}", describe(&ask))?;
-                out.flush()?;
+                output::println(&format!("{words} {}", describe(&ask)))?;
                 answered += 1;
             }
             ServerMessage::Error { code, message, .. } => {

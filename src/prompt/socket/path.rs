@@ -16,20 +16,29 @@ pub const ENV: &str = "LLRUN_PROMPT_SOCKET";
 /// Why a socket path cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PathError {
-    #[error(
-        "`{0}` exists and is not a socket; llrun will not replace it\n  = hint: give another --prompt-socket path"
-    )]
+    #[error("`{0}` exists and is not a socket; llrun will not replace it")]
     NotASocket(PathBuf),
-    #[error(
-        "`{0}` is in use by another llrun (a client is answering there)\n  = hint: give another --prompt-socket path"
-    )]
+    #[error("`{0}` is in use by another llrun (a client is answering there)")]
     InUse(PathBuf),
-    #[error(
-        "the prompt directory `{0}` is not private to this user\n  = hint: it must belong to you and be writable by nobody else (chmod 700)"
-    )]
+    #[error("the prompt directory `{0}` is not private to this user")]
     NotPrivate(PathBuf),
     #[error("cannot use `{0}` for the prompt socket: {1}")]
     Io(PathBuf, std::io::Error),
+}
+
+impl PathError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            PathError::NotASocket(_) | PathError::InUse(_) => {
+                Some("give another --prompt-socket path")
+            }
+            PathError::NotPrivate(_) => {
+                Some("it must belong to you and be writable by nobody else (chmod 700)")
+            }
+            PathError::Io(..) => None,
+        }
+    }
 }
 
 /// The directory of default socket paths.

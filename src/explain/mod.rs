@@ -1,17 +1,25 @@
-//! `llrun explain PATH`: what the profile decides for a path, which rule decided it, and how the
-//! kernel enforces it. The last part is computed from the compiled rulesets, not from the
-//! profile, so that explain tells what the kernel will actually do.
+//! Telling the user what the profiles decide and what the kernel enforces.
+//!
+//! `llrun explain PATH` (this module): what the profile decides for a path, which rule decided
+//! it, and how the kernel enforces it. The last part is computed from the compiled rulesets, not
+//! from the profile, so that explain tells what the kernel will actually do; [`verdict`] adds
+//! what a program meets, all layers and the supervisor together. `llrun compile` prints the
+//! rulesets themselves and the exactness report ([`rulesets`]).
 
-use super::verdict::{RightVerdict, Supervision};
+pub mod rulesets;
+pub mod verdict;
+
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
 use crate::parse::ast::RuleKind;
 use crate::policy::Layer;
 use crate::policy::access::raw_name;
+use crate::profiles::Loaded;
 use crate::source::SourceMap;
 use llrun_kernel::FsAccess;
 use serde::Serialize;
 use std::fmt::Write as _;
+use verdict::{RightVerdict, Supervision};
 
 /// How the kernel treats one (right, path) in one layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,7 +157,22 @@ pub struct Explainer<'a> {
     pub supervision: Supervision,
 }
 
-impl Explainer<'_> {
+impl<'a> Explainer<'a> {
+    /// Explains `rights` (all of them when `None`) in the profiles `loaded` and compiled.
+    pub fn new(
+        loaded: &'a Loaded,
+        compiled: &'a [CompiledLayer],
+        rights: Option<FsAccess>,
+    ) -> Explainer<'a> {
+        Explainer {
+            layers: &loaded.layers,
+            compiled,
+            sources: &loaded.sources,
+            rights: rights.unwrap_or_else(FsAccess::all),
+            supervision: Supervision::of(&loaded.layers, compiled),
+        }
+    }
+
     fn entries(&self, path: &str) -> Vec<Entry> {
         explain(path, self.rights, self.layers, self.compiled, self.sources)
     }
@@ -165,7 +188,7 @@ impl Explainer<'_> {
         let path = canonical(given);
         let entries = self.entries(&path);
         let written = written(given);
-        let verdict = super::verdict::verdicts(self.rights, &entries, &self.supervision);
+        let verdict = verdict::verdicts(self.rights, &entries, &self.supervision);
         let report = Report {
             path: &path,
             written: &written,

@@ -8,7 +8,7 @@
 //! rules (`Policy::decide`, `src/supervise/policy.rs`), not by calling the supervisor's code,
 //! so that a disagreement between the two shows up as a test failure instead of being shared.
 
-use super::explain::Entry;
+use super::Entry;
 use crate::compile::CompiledLayer;
 use crate::policy::Layer;
 use crate::policy::access::raw_name;
