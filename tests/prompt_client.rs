@@ -283,3 +283,35 @@ fn the_interactive_client_shows_asks_and_sends_what_is_typed() {
     term.until("llrun has ended");
     assert!(child.wait().unwrap().success());
 }
+
+/// `llrun prompt --answer … | head -1` once `head` has gone, and `llrun status` likewise: the
+/// client ends quietly with 0 (Rust ignores SIGPIPE, so the write gets `EPIPE`).
+#[test]
+fn a_closed_output_pipe_ends_the_client_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sock");
+    let (p, rx) = bind(&path);
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let out = llrun_prompt(&["--socket", &path.to_string_lossy(), "--status"])
+        .stdout(closed())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let child = llrun_prompt(&["--socket", &path.to_string_lossy(), "--answer", "deny-once"])
+        .stdout(closed())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_clients(&p, 1);
+    assert!(p.show(&ask(1, "/a")));
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap().decision, Decision::Deny);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
