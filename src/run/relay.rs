@@ -50,6 +50,10 @@ pub struct Relay {
     /// When input was last written to the master: written bytes reach the program's side
     /// asynchronously, so "nothing left to read" means something only a while after.
     last_write: Option<Instant>,
+    /// When the program was last found not waiting for input, and how long finding that
+    /// took: the next look waits 20 times as long, so that a large process tree that never
+    /// reads costs at most about 5% of a CPU (see [`Relay::tick`]).
+    not_awaited: Option<(Instant, Duration)>,
     /// A prompt owns the terminal: the program's output waits (up to [`OUTPUT_CAP`], then the
     /// program waits on its pty), and stdin is not read for the program.
     held: bool,
@@ -82,6 +86,7 @@ impl Relay {
             eof_pending: false,
             idle_mode: None,
             last_write: None,
+            not_awaited: None,
             held: false,
         })
     }
@@ -239,7 +244,7 @@ impl Relay {
         if !idle || seen != Some(canonical) {
             return;
         }
-        if llrun_kernel::awaiting::input_awaited(self.program, &self.master, slave) == Some(false) {
+        if !self.input_awaited() {
             return;
         }
         self.eof_pending = false;
@@ -254,6 +259,25 @@ impl Relay {
         if canonical && unfinished_line {
             self.to_program.push(eof);
         }
+    }
+}
+
+impl Relay {
+    /// Whether the program waits for input, or `/proc` cannot tell (see [`Relay::tick`]);
+    /// asked no more often than the last answer's cost allows (`not_awaited`).
+    fn input_awaited(&mut self) -> bool {
+        let Some(slave) = &self.slave else {
+            return false;
+        };
+        if let Some((at, took)) = self.not_awaited
+            && at.elapsed() < took * 20
+        {
+            return false;
+        }
+        let start = Instant::now();
+        let awaited = llrun_kernel::awaiting::input_awaited(self.program, &self.master, slave);
+        self.not_awaited = (awaited == Some(false)).then(|| (Instant::now(), start.elapsed()));
+        awaited != Some(false)
     }
 }
 
