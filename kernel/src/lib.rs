@@ -7,6 +7,7 @@
 #![allow(unsafe_code)]
 
 pub mod access;
+pub mod awaiting;
 pub mod caps;
 pub mod landlock;
 pub mod linger;

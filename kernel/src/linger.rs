@@ -28,7 +28,9 @@ pub fn linger_inotify() -> Result<(), Errno> {
     // (`keep`), then `_exit`s; it never returns into Rust code that could take a lock.
     match unsafe { fork() }? {
         ForkResult::Child => {
-            close_all_but(&keep);
+            // SAFETY: this is the forked child, which touches no descriptor but `keep` from here
+            // on and leaves with `_exit`, so no owner of a closed descriptor ever uses it again.
+            unsafe { close_all_but(&keep) };
             let mut byte = 0u8;
             // SAFETY: a one-byte read into a local; it returns 0 once every write end is closed,
             // that is, once llrun has exited (the child's own copy was closed above).
@@ -59,20 +61,30 @@ fn inotify_fds() -> Vec<RawFd> {
 }
 
 /// Closes every descriptor but `keep` (sorted), one `close_range` per gap. Async-signal-safe.
-fn close_all_but(keep: &[RawFd]) {
+///
+/// # Safety
+/// Closes descriptors that `OwnedFd`s and `File`s elsewhere in the process own: only a forked
+/// child that never uses any of them again (it `_exit`s without running their destructors) may
+/// call it.
+unsafe fn close_all_but(keep: &[RawFd]) {
     let mut from: libc::c_uint = 0;
     for &fd in keep {
         let fd = fd as libc::c_uint;
         if fd > from {
-            close_range(from, fd - 1);
+            // SAFETY: the caller's contract.
+            unsafe { close_range(from, fd - 1) };
         }
         from = fd + 1;
     }
-    close_range(from, libc::c_uint::MAX);
+    // SAFETY: the caller's contract.
+    unsafe { close_range(from, libc::c_uint::MAX) };
 }
 
-fn close_range(first: libc::c_uint, last: libc::c_uint) {
-    // SAFETY: a plain syscall on integers; closing descriptors the child does not use.
+/// # Safety
+/// As [`close_all_but`]: nothing may use the closed descriptors afterwards.
+unsafe fn close_range(first: libc::c_uint, last: libc::c_uint) {
+    // SAFETY: integer arguments only; the caller vouches that the descriptors it closes are
+    // never used again by their owners.
     unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
 }
 

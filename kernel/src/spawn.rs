@@ -30,7 +30,9 @@ pub const SANDBOX_FAILED: i32 = 125;
 /// child), each Landlock layer of `rulesets`, and finally the signal mask `sigmask`.
 #[derive(Debug)]
 pub struct Confinement<'a> {
+    /// The Landlock layers, enforced in this order.
     pub rulesets: &'a [PreparedRuleset],
+    /// The seccomp filter.
     pub filter: &'a Filter,
     /// A pty slave: becomes stdin, stdout, stderr and the controlling terminal of the program.
     pub terminal: Option<BorrowedFd<'a>>,
@@ -63,6 +65,7 @@ const HANDOFF_TIMEOUT: Duration = Duration::from_secs(5);
 /// A program started under a supervised filter, and the listener its trapped calls wait on.
 #[derive(Debug)]
 pub struct Supervised {
+    /// The running program.
     pub child: Child,
     /// Every trapped call of the program blocks until answered here; dropping it makes them
     /// all fail with `ENOSYS`.
@@ -80,7 +83,12 @@ pub enum SuperviseError {
     /// [`SANDBOX_FAILED`] when a step of entering the sandbox failed). Wait for `child` to reap
     /// it and learn how it ended.
     #[error("{source}")]
-    Handoff { child: Child, source: HandoffError },
+    Handoff {
+        /// The program, to be reaped.
+        child: Child,
+        /// Why the listener did not arrive.
+        source: HandoffError,
+    },
 }
 
 /// Starts `command` inside `confinement`, whose filter must have a listener

@@ -45,8 +45,14 @@ pub fn set_nonblocking(fd: impl AsFd) -> Result<(), Errno> {
     fcntl(&fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).map(drop)
 }
 
-nix::ioctl_read_bad!(tiocgwinsz, libc::TIOCGWINSZ, Winsize);
-nix::ioctl_write_ptr_bad!(tiocswinsz, libc::TIOCSWINSZ, Winsize);
+/// The raw ioctls, kept private: their wrappers below are the safe API.
+mod ioctl {
+    use super::Winsize;
+    nix::ioctl_read_bad!(tiocgwinsz, libc::TIOCGWINSZ, Winsize);
+    nix::ioctl_write_ptr_bad!(tiocswinsz, libc::TIOCSWINSZ, Winsize);
+    nix::ioctl_read_bad!(fionread, libc::FIONREAD, libc::c_int);
+}
+use ioctl::{fionread, tiocgwinsz, tiocswinsz};
 
 /// The window size of the terminal `fd` (`TIOCGWINSZ`).
 pub fn window_size(fd: impl AsFd) -> Result<Winsize, Errno> {
@@ -67,8 +73,6 @@ pub fn set_window_size(fd: impl AsFd, size: &Winsize) -> Result<(), Errno> {
     // SAFETY: TIOCSWINSZ reads one `struct winsize` through the pointer, which is valid.
     unsafe { tiocswinsz(fd.as_fd().as_raw_fd(), size) }.map(drop)
 }
-
-nix::ioctl_read_bad!(fionread, libc::FIONREAD, libc::c_int);
 
 /// How many bytes of input wait on the terminal `fd` (`FIONREAD`). In canonical mode only
 /// complete lines count.
@@ -125,7 +129,7 @@ impl RawMode {
 
     /// Restores the original settings, e.g. before llrun stops itself on `SIGTSTP`.
     pub fn suspend(&self) {
-        restore(self.fd.as_raw_fd(), &self.original);
+        restore(self.fd.as_fd(), &self.original);
         *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
@@ -150,10 +154,7 @@ impl Drop for RawMode {
     }
 }
 
-fn restore(fd: RawFd, settings: &Termios) {
-    // SAFETY: `fd` is owned by a live RawMode guard: `SAVED` holds it only between `apply` and
-    // `suspend`, which the guard's drop calls.
-    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+fn restore(fd: BorrowedFd<'_>, settings: &Termios) {
     let _ = termios::tcsetattr(fd, SetArg::TCSADRAIN, settings);
 }
 
@@ -166,6 +167,11 @@ fn install_panic_hook() {
             if let Ok(mut saved) = SAVED.try_lock()
                 && let Some((fd, settings)) = saved.take()
             {
+                // SAFETY: `SAVED` only ever holds the descriptor of a live guard: `apply` stores
+                // the guard's own `fd`, and the guard's drop (through `suspend`) clears `SAVED`
+                // under this lock before its `OwnedFd` closes. This hook holds the lock until
+                // `restore` returns, so the descriptor stays open (and is not reused) meanwhile.
+                let fd = unsafe { BorrowedFd::borrow_raw(fd) };
                 restore(fd, &settings);
             }
             previous(info);

@@ -181,7 +181,7 @@ pub fn execute(mut launch: Launch) -> Result<Outcome, RunError> {
     let exit = llrun_kernel::process::pidfd_open(program).map_err(|e| stop(RunError::Wait(e)))?;
     let (relay, raw) = match pty {
         Some(pty) => {
-            let relay = relay::Relay::new(pty.master, pty.slave)
+            let relay = relay::Relay::new(pty.master, pty.slave, program)
                 .map_err(|e| stop(RunError::Terminal(e)))?;
             // Raw mode only now: a message about a failed exec above is printed in cooked mode.
             // Best effort: the program already runs, and without raw mode it still works, only

@@ -7,6 +7,7 @@
 use nix::errno::Errno;
 use nix::poll::PollFlags;
 use nix::sys::termios::{self, LocalFlags, SpecialCharacterIndices};
+use nix::unistd::Pid;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,9 @@ const EOF_SETTLE: Duration = Duration::from_millis(50);
 #[derive(Debug)]
 pub struct Relay {
     master: OwnedFd,
+    /// The program: it and its descendants are who may be waiting for input (see
+    /// [`Relay::tick`]).
+    program: Pid,
     /// llrun's copy of the program's end, to see how much input the program has yet to read.
     /// Dropped when the program ends, so that the master then reports the end of its output.
     slave: Option<OwnedFd>,
@@ -46,6 +50,10 @@ pub struct Relay {
     /// When input was last written to the master: written bytes reach the program's side
     /// asynchronously, so "nothing left to read" means something only a while after.
     last_write: Option<Instant>,
+    /// When the program was last found not waiting for input, and how long finding that
+    /// took: the next look waits 20 times as long, so that a large process tree that never
+    /// reads costs at most about 5% of a CPU (see [`Relay::tick`]).
+    not_awaited: Option<(Instant, Duration)>,
     /// A prompt owns the terminal: the program's output waits (up to [`OUTPUT_CAP`], then the
     /// program waits on its pty), and stdin is not read for the program.
     held: bool,
@@ -61,10 +69,11 @@ pub struct Interest<'a> {
 }
 
 impl Relay {
-    pub fn new(master: OwnedFd, slave: OwnedFd) -> Result<Relay, Errno> {
+    pub fn new(master: OwnedFd, slave: OwnedFd, program: Pid) -> Result<Relay, Errno> {
         llrun_kernel::terminal::set_nonblocking(&master)?;
         Ok(Relay {
             master,
+            program,
             slave: Some(slave),
             stdin: std::io::stdin(),
             stdout: std::io::stdout(),
@@ -77,6 +86,7 @@ impl Relay {
             eof_pending: false,
             idle_mode: None,
             last_write: None,
+            not_awaited: None,
             held: false,
         })
     }
@@ -192,14 +202,29 @@ impl Relay {
     }
 
     /// Tells a pending end of input, as a user at a terminal would, with the `VEOF` character
-    /// (Ctrl-D), once the program has read all earlier input. Sent earlier, it could be read in
-    /// one mode and interpreted in another: a program that switches to raw mode to read keys
-    /// (readline in bash and python) would find a stale canonical end-of-file marker instead of
-    /// the key it takes as end of input. In canonical mode a line left unfinished needs a
-    /// second `VEOF`: the first only ends the line.
+    /// (Ctrl-D), once the program has read all earlier input and waits for more. In canonical
+    /// mode a line left unfinished needs a second `VEOF`: the first only ends the line.
     ///
-    /// This is a heuristic: a program that reads its input, then takes long before switching to
-    /// raw mode for the next read, may still find the wrong kind of end.
+    /// Sent too early, the end could be read in one mode and interpreted in another. In
+    /// canonical mode the line discipline does not keep `VEOF` as typed: it queues a NUL byte
+    /// marked as the end of a line, which `read` reports as end of file. A program that switches
+    /// to non-canonical mode before reading it (readline in bash and python, or any program that
+    /// turns `ICANON` off to read keys) then reads that NUL as a key. So the end is told only
+    /// when (1) nothing is left to read, (2) on two looks in a row in the same mode, and (3) a
+    /// process of the pty's foreground group is blocked reading the terminal or in
+    /// `select`/`poll`/`epoll` ([`llrun_kernel::awaiting::input_awaited`]).
+    ///
+    /// (3) closes a race that (1) and (2) left open: a program that is still starting up (or
+    /// busy) when stdin ends looks idle in canonical mode too, because it has not asked for
+    /// anything yet. A Python program that turned `ICANON` and `VEOF` off a few tens of
+    /// milliseconds after `exec` (slow to start on a busy machine; reproduced every time with a
+    /// `sleep(0.3)` before its `tcsetattr`) was sent its `VEOF` while still canonical, and then
+    /// read `b'\x00'`.
+    /// Where `/proc` cannot tell (not mounted, a process llrun may not inspect), (1) and (2)
+    /// decide alone, as before.
+    ///
+    /// This is still a heuristic: a program that waits for input in canonical mode, then
+    /// switches to raw mode before reading, may still find the wrong kind of end.
     pub fn tick(&mut self) {
         if !self.eof_pending
             || !self.to_program.is_empty()
@@ -219,6 +244,9 @@ impl Relay {
         if !idle || seen != Some(canonical) {
             return;
         }
+        if !self.input_awaited() {
+            return;
+        }
         self.eof_pending = false;
         let eof = settings.control_chars[SpecialCharacterIndices::VEOF as usize];
         if eof == 0 {
@@ -231,6 +259,25 @@ impl Relay {
         if canonical && unfinished_line {
             self.to_program.push(eof);
         }
+    }
+}
+
+impl Relay {
+    /// Whether the program waits for input, or `/proc` cannot tell (see [`Relay::tick`]);
+    /// asked no more often than the last answer's cost allows (`not_awaited`).
+    fn input_awaited(&mut self) -> bool {
+        let Some(slave) = &self.slave else {
+            return false;
+        };
+        if let Some((at, took)) = self.not_awaited
+            && at.elapsed() < took * 20
+        {
+            return false;
+        }
+        let start = Instant::now();
+        let awaited = llrun_kernel::awaiting::input_awaited(self.program, &self.master, slave);
+        self.not_awaited = (awaited == Some(false)).then(|| (Instant::now(), start.elapsed()));
+        awaited != Some(false)
     }
 }
 

@@ -6,14 +6,18 @@ use std::path::PathBuf;
 /// One "this access beneath this file or directory" rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathRule {
+    /// The file or directory; a directory's rule covers everything beneath it.
     pub path: PathBuf,
+    /// The rights granted there.
     pub access: FsAccess,
 }
 
 /// One "this access on this TCP port" rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortRule {
+    /// The TCP port.
     pub port: u16,
+    /// The rights granted on it (bind, connect).
     pub access: NetAccess,
 }
 
@@ -23,9 +27,13 @@ pub struct PortRule {
 pub struct RulesetPlan {
     /// Rights this layer restricts; whatever is not granted by a rule is denied.
     pub handled_fs: FsAccess,
+    /// Network rights this layer restricts, in the same way.
     pub handled_net: NetAccess,
+    /// What this layer isolates the program from (signals, abstract unix sockets).
     pub scopes: Scopes,
+    /// The file-system rules granting part of `handled_fs`.
     pub path_rules: Vec<PathRule>,
+    /// The port rules granting part of `handled_net`.
     pub port_rules: Vec<PortRule>,
 }
 
@@ -64,21 +72,40 @@ pub fn probe_abi() -> u32 {
 /// for something the kernel does not offer) or a problem with one named path.
 #[derive(Debug, thiserror::Error)]
 pub enum LandlockError {
+    /// `landlock_create_ruleset` (or the crate's check of it) refused.
     #[error(
         "the kernel refused the Landlock ruleset ({reason})\n  = hint: this is a bug in llrun: the plan was checked against the kernel's ABI; please report it with `llrun compile` output"
     )]
-    Ruleset { reason: String },
+    Ruleset {
+        /// What the crate or the kernel said.
+        reason: String,
+    },
     #[error("cannot open `{}` for its Landlock rule: {source}\n  = hint: check that llrun may access this path, or change the profile", path.display())]
+    /// A rule's path exists but could not be opened.
     Open {
+        /// The rule's path.
         path: PathBuf,
+        /// Why `open(O_PATH)` failed.
         source: std::io::Error,
     },
     #[error("the kernel refused the Landlock rule for `{}`: {reason}\n  = hint: this is a bug in llrun; please report it with `llrun compile` output", path.display())]
-    Rule { path: PathBuf, reason: String },
+    /// `landlock_add_rule` refused a path rule.
+    Rule {
+        /// The rule's path.
+        path: PathBuf,
+        /// The kernel's error.
+        reason: String,
+    },
     #[error(
         "the kernel refused the Landlock rule for TCP port {port}: {reason}\n  = hint: this is a bug in llrun; please report it"
     )]
-    Port { port: u16, reason: String },
+    /// `landlock_add_rule` refused a port rule.
+    Port {
+        /// The rule's port.
+        port: u16,
+        /// The kernel's error.
+        reason: String,
+    },
 }
 
 /// One Landlock layer, built and held as a ruleset file descriptor.

@@ -13,11 +13,6 @@ use nix::fcntl::{OFlag, open};
 use nix::sys::stat::{Mode, SFlag, fstat};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-/// `LANDLOCK_RULE_PATH_BENEATH` (include/uapi/linux/landlock.h, Linux 5.13).
-const LANDLOCK_RULE_PATH_BENEATH: libc::c_int = 1;
-/// `LANDLOCK_RULE_NET_PORT` (include/uapi/linux/landlock.h, Linux 6.7).
-const LANDLOCK_RULE_NET_PORT: libc::c_int = 2;
-
 /// `struct landlock_path_beneath_attr` (Linux 5.13; packed in the uapi header).
 #[repr(C, packed)]
 struct PathBeneathAttr {
@@ -30,6 +25,27 @@ struct PathBeneathAttr {
 struct NetPortAttr {
     allowed_access: u64,
     port: u64,
+}
+
+/// A `landlock_add_rule` attribute struct, and the rule type the kernel reads it as.
+///
+/// # Safety
+/// `Self` must have exactly the layout of the uapi struct that goes with `RULE_TYPE`: the
+/// kernel reads that many bytes through the pointer to a `Self`.
+unsafe trait RuleAttr {
+    const RULE_TYPE: libc::c_int;
+}
+
+// SAFETY: `PathBeneathAttr` is `struct landlock_path_beneath_attr` (a u64 then an i32, packed as
+// in the header), the attribute of `LANDLOCK_RULE_PATH_BENEATH` (1, Linux 5.13).
+unsafe impl RuleAttr for PathBeneathAttr {
+    const RULE_TYPE: libc::c_int = 1;
+}
+
+// SAFETY: `NetPortAttr` is `struct landlock_net_port_attr` (two u64, packed as in the header),
+// the attribute of `LANDLOCK_RULE_NET_PORT` (2, Linux 6.7).
+unsafe impl RuleAttr for NetPortAttr {
+    const RULE_TYPE: libc::c_int = 2;
 }
 
 /// Rule paths opened for their rules and not closed yet: close-on-exec, so `exec` closes them
@@ -108,11 +124,9 @@ pub(super) fn add_port(ruleset: BorrowedFd<'_>, rule: &PortRule) -> Result<(), L
         allowed_access: rule.access.bits(),
         port: rule.port.into(),
     };
-    add_rule(ruleset, LANDLOCK_RULE_NET_PORT, (&raw const attr).cast()).map_err(|e| {
-        LandlockError::Port {
-            port: rule.port,
-            reason: e.desc().into(),
-        }
+    add_rule(ruleset, &attr).map_err(|e| LandlockError::Port {
+        port: rule.port,
+        reason: e.desc().into(),
     })
 }
 
@@ -125,27 +139,24 @@ fn add_path_beneath(
         allowed_access: access.bits(),
         parent_fd: parent.as_raw_fd(),
     };
-    add_rule(
-        ruleset,
-        LANDLOCK_RULE_PATH_BENEATH,
-        (&raw const attr).cast(),
-    )
+    add_rule(ruleset, &attr)
 }
 
-/// `landlock_add_rule(ruleset, type, attr, 0)`; `attr` must point to the struct of `rule_type`.
-fn add_rule(
-    ruleset: BorrowedFd<'_>,
-    rule_type: libc::c_int,
-    attr: *const libc::c_void,
-) -> Result<(), Errno> {
-    // SAFETY: callers pass a pointer to a live, correctly laid out attribute struct for
-    // `rule_type`; the kernel only reads it.
+/// `landlock_add_rule(ruleset, A::RULE_TYPE, attr, 0)`.
+///
+/// (A safe function taking a raw pointer and a rule type, as this was, would let a caller pass
+/// any pointer; the attribute's type now carries its rule type, and `RuleAttr`'s contract
+/// makes them agree.)
+fn add_rule<A: RuleAttr>(ruleset: BorrowedFd<'_>, attr: &A) -> Result<(), Errno> {
+    // SAFETY: `attr` is a live reference, so the pointer is valid for reads of one `A` for the
+    // whole call, and by `RuleAttr`'s contract `A` is laid out as the struct the kernel reads
+    // for `A::RULE_TYPE`. The kernel only reads it (and checks the fd itself).
     let r = unsafe {
         libc::syscall(
             libc::SYS_landlock_add_rule,
             ruleset.as_raw_fd(),
-            rule_type,
-            attr,
+            A::RULE_TYPE,
+            std::ptr::from_ref(attr),
             0u32,
         )
     };

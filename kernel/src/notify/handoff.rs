@@ -18,18 +18,22 @@ use std::time::Duration;
 /// Why llrun did not receive the program's listener.
 #[derive(Debug, thiserror::Error)]
 pub enum HandoffError {
+    /// The child's end closed without a message: the child exited (a sandbox step failed).
     #[error(
         "the program stopped before handing its listener to llrun\n  = hint: the program's own message above says which step of entering the sandbox failed"
     )]
     NotSent,
+    /// Nothing arrived in time.
     #[error(
         "the program's listener did not arrive within {0:?}\n  = hint: this is a bug in llrun; please report it"
     )]
     Timeout(Duration),
+    /// A message arrived without exactly one descriptor.
     #[error(
         "the program's message to llrun held no listener\n  = hint: this is a bug in llrun; please report it"
     )]
     Malformed,
+    /// `recvmsg` failed.
     #[error(
         "cannot receive the program's listener: {0}\n  = hint: this is a bug in llrun; please report it"
     )]

@@ -34,14 +34,17 @@ pub struct NotifId(pub u64);
 /// [`Listener::id_valid`] afterwards that `pid` still is the thread that made the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// What the answer names, and what [`Listener::id_valid`] checks.
     pub id: NotifId,
     /// The calling thread, in llrun's pid namespace.
     pub pid: Pid,
     /// `None` only for a number the supervised filter does not trap (a different filter).
     pub syscall: Option<Trapped>,
+    /// The raw system call number, as the filter saw it.
     pub nr: i32,
     /// The `AUDIT_ARCH_*` of the call; the supervised filter only lets the native one through.
     pub arch: u32,
+    /// The call's six argument registers, pointers included (see above).
     pub args: [u64; 6],
 }
 
@@ -94,6 +97,7 @@ pub enum RecvError {
     /// Every process under the filter has exited: no call will ever come. Stop receiving.
     #[error("no process runs under the filter any more")]
     NoTargets,
+    /// `SECCOMP_IOCTL_NOTIF_RECV` failed for another reason.
     #[error("cannot receive a trapped call: {0}")]
     Failed(Errno),
 }
@@ -101,6 +105,7 @@ pub enum RecvError {
 /// Whether [`Listener::set_sync_wakeup`] took effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncWakeup {
+    /// Answers now wake the program on the answering CPU.
     Enabled,
     /// The kernel predates it (before 6.6): answers wake the program the ordinary way.
     Unsupported,

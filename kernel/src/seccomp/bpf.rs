@@ -89,6 +89,7 @@ pub struct Label(usize);
 pub enum Target {
     /// The instruction right after the jump.
     Next,
+    /// The instruction the label is bound to.
     To(Label),
 }
 
@@ -101,10 +102,16 @@ impl From<Label> for Target {
 /// A program that could not be built: a bug in the filter's source, found before it runs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BpfError {
+    /// A jump names a label (by index) that [`Builder::bind`] never bound.
     #[error("BPF label {0} is used but never bound")]
     Unbound(usize),
+    /// Classic BPF jumps only forward, by at most 255 instructions.
     #[error("BPF jump at {at} goes backwards or more than 255 instructions ahead")]
-    JumpRange { at: usize },
+    JumpRange {
+        /// The jump's instruction index.
+        at: usize,
+    },
+    /// The program (of this many instructions) is longer than the kernel takes.
     #[error("BPF program has {0} instructions; the kernel accepts at most {MAX_INSNS}")]
     TooLong(usize),
 }
@@ -130,6 +137,7 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// An empty program.
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -224,6 +232,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// The instructions, as `sock_fprog` points at them.
     pub fn instructions(&self) -> &[libc::sock_filter] {
         &self.insns
     }

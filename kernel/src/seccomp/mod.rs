@@ -18,6 +18,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 /// Which calls a supervised filter hands to the listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shape {
+    /// The calls trapped, whatever their arguments (but see `read_only_opens`).
     pub calls: Vec<Trapped>,
     /// Whether `open`/`openat` for reading only (no write access, `O_CREAT` or `O_TRUNC`) are
     /// trapped too; when false the kernel lets them through at once (Landlock still decides).
@@ -118,6 +119,7 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// A filter of `program`, to be installed with `flags`.
     pub fn new(program: bpf::Program, flags: FilterFlags) -> Filter {
         Filter { program, flags }
     }
@@ -208,10 +210,12 @@ impl Filter {
         Filter::new(program, flags)
     }
 
+    /// The filter's program.
     pub fn program(&self) -> &bpf::Program {
         &self.program
     }
 
+    /// The flags it is installed with (before [`Filter::install`] drops an unknown one).
     pub fn flags(&self) -> FilterFlags {
         self.flags
     }
