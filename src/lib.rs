@@ -13,6 +13,7 @@ pub mod error;
 pub mod live;
 pub mod parse;
 pub mod policy;
+pub mod private;
 pub mod profiles;
 pub mod prompt;
 pub mod resolve;

@@ -7,7 +7,6 @@ use crate::parse::ast::RuleKind;
 use crate::policy::pattern::Pattern;
 use crate::prompt::Ask;
 use llrun_kernel::{FsAccess, NetAccess};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// The override file of one profile.
@@ -28,8 +27,8 @@ impl Override {
     }
 
     /// Appends the rule for an answer, with a comment saying when and why. The file is
-    /// replaced atomically (written beside it, then renamed), so a reader (the next run, or a
-    /// live reload) never sees half a rule.
+    /// replaced atomically and owner-only ([`crate::private`]), so a reader (the next run, or a
+    /// live reload) never sees half a rule, and nobody else can add one.
     pub fn append(&self, rule: &str, ask: &Ask, log: &Log) {
         let comment = format!(
             "# added by llrun at {} (unix time): pid {} ({}) asked, rule {}\n",
@@ -53,27 +52,12 @@ impl Override {
     }
 
     fn write(&self, addition: &str) -> std::io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         let mut text = std::fs::read_to_string(&self.path).unwrap_or_default();
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
         text.push_str(addition);
-        let tmp = self
-            .path
-            .with_extension(format!("llp.tmp{}", std::process::id()));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o644)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &self.path)
+        crate::private::write(&self.path, text.as_bytes())
     }
 }
 
