@@ -75,6 +75,7 @@ fn drive(control: &str, prompter: &dyn Prompter) {
                         choices: Vec::new(),
                         timeout_ms: None,
                         allow_always: true,
+                        run_only: None,
                     };
                     if !prompter.show(&ask) {
                         eprintln!("prompt_tty: the terminal prompt refused ask {id}");

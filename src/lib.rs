@@ -22,6 +22,7 @@ pub mod live;
 pub mod output;
 pub mod parse;
 pub mod policy;
+pub mod private;
 pub mod profiles;
 pub mod prompt;
 pub mod resolve;

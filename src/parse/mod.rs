@@ -17,6 +17,7 @@
 //! the source: a statement copies only the words it keeps in the tree.
 
 pub mod ast;
+pub mod write;
 
 mod args;
 mod blocks;

@@ -87,6 +87,30 @@ pub fn parse_list(text: &str) -> Result<FsAccess, String> {
     Ok(out)
 }
 
+/// The access words that cover `set`, each widened to the whole word (`fs.read_file` is
+/// `read`): a person answered about reading a file, and the rule they keep should read as they
+/// think. Groups (`rw`, `all`) and words another one holds (`list`, in `read`) are not used;
+/// rights that no word holds are named raw (`fs.make_char`).
+pub fn widened(set: FsAccess) -> Vec<String> {
+    let mut covered = FsAccess::empty();
+    let mut out = Vec::new();
+    for (name, word) in WORDS {
+        if matches!(word, AccessWord::Rw | AccessWord::All) {
+            continue;
+        }
+        let bits = rights(*word);
+        if bits.intersects(set) && !covered.contains(bits & set) {
+            out.push((*name).to_string());
+            covered |= bits;
+        }
+    }
+    let rest = set - covered;
+    if !rest.is_empty() {
+        out.push(raw_name(rest));
+    }
+    out
+}
+
 /// The profile-language name of one right (`fs.read_file`).
 pub fn raw_name(right: FsAccess) -> String {
     right
@@ -139,5 +163,13 @@ mod tests {
         assert_eq!(describe(READ | FsAccess::EXECUTE), "read,exec");
         assert_eq!(describe(FsAccess::MAKE_REG), "fs.make_reg");
         assert_eq!(describe(FsAccess::all()), "all");
+    }
+
+    #[test]
+    fn widens_rights_to_whole_words() {
+        assert_eq!(widened(FsAccess::READ_FILE), ["read"]);
+        assert_eq!(widened(FsAccess::READ_DIR), ["read"]);
+        let make = FsAccess::MAKE_REG | FsAccess::WRITE_FILE | FsAccess::MAKE_CHAR;
+        assert_eq!(widened(make), ["write", "create", "fs.make_char"]);
     }
 }

@@ -47,10 +47,15 @@ pub struct Ask {
     #[serde(default)]
     pub timeout_ms: Option<u64>,
     /// Whether "allow always" for the target itself is kept for later runs. False when the ask
-    /// rule names the target itself (no remembered allow can outrank it): such an answer holds
-    /// for this run only, and a prompt says so before it is given.
+    /// rule names the target itself (no remembered allow can outrank it) or its name cannot be
+    /// written into a profile: such an answer holds for this run only, and a prompt says so (and
+    /// why: [`Ask::run_only`]) before it is given.
     #[serde(default = "kept")]
     pub allow_always: bool,
+    /// Why "always" holds for this run only, when it does: the ask rule names the target, or
+    /// the target's name cannot be written into a profile (a control character, not UTF-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_only: Option<String>,
 }
 
 fn kept() -> bool {

@@ -39,12 +39,7 @@ pub struct Line<'a> {
 impl Log {
     /// Appends to `path` (created 0600 if missing).
     pub fn open(path: &std::path::Path) -> std::io::Result<Log> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(path)?;
+        let file = crate::private::append(path)?;
         Ok(Log(Some(Mutex::new(file))))
     }
 

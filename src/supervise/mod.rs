@@ -110,8 +110,8 @@ impl Supervisor {
         log: log::Log,
         options: Options,
     ) -> std::io::Result<Supervisor> {
-        // Files llrun creates for the program get the program's umask, not llrun's.
-        nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+        // llrun's own umask is left alone: what it creates for the program gets the program's
+        // umask on the creating thread alone (`perform::as_program`).
         let shared = Arc::new(Shared {
             listener,
             policy: RwLock::new(policy),

@@ -3,7 +3,7 @@
 
 use super::plan::{Once, Subject};
 use super::policy::{self, Policy};
-use super::remember;
+use super::remember::{self, RunOnly};
 use super::{Shared, answer, dispatch, op::Operation};
 use crate::policy::pattern::{Pattern, literal};
 use crate::prompt::{self, Ask, Choice, Decision, Resolution, Scope, Target};
@@ -153,10 +153,7 @@ fn build_ask(shared: &Shared, n: &Notification, subject: &Subject, rule: Span) -
         .unwrap_or_default();
     let (access, target, choices) = match subject {
         Subject::Path { rights, path } => {
-            let access = super::remember::words(*rights)
-                .split(',')
-                .map(str::to_string)
-                .collect();
+            let access = crate::policy::access::widened(*rights);
             (access, Target::Path { path: path.clone() }, choices(path))
         }
         Subject::Port { access, port } => {
@@ -181,12 +178,9 @@ fn build_ask(shared: &Shared, n: &Notification, subject: &Subject, rule: Span) -
             (vec![word.to_string()], target, Vec::new())
         }
     };
-    let (rule, always) = {
+    let (rule, run_only) = {
         let policy = shared.policy.read().unwrap_or_else(|e| e.into_inner());
-        (
-            policy.sources.file_line(rule),
-            allow_always(&policy, subject),
-        )
+        (policy.sources.file_line(rule), run_only(&policy, subject))
     };
     Ask {
         id: 0,
@@ -198,15 +192,16 @@ fn build_ask(shared: &Shared, n: &Notification, subject: &Subject, rule: Span) -
         profile: shared.options.profile.clone(),
         choices,
         timeout_ms: shared.options.ask_timeout.map(|t| t.as_millis() as u64),
-        allow_always: always,
+        allow_always: run_only.is_none(),
+        run_only: run_only.map(|why| why.to_string()),
     }
 }
 
-/// Whether an "always" allow of exactly `subject` would be kept for later runs.
-fn allow_always(policy: &Policy, subject: &Subject) -> bool {
+/// Why an "always" allow of exactly `subject` would hold for this run only, if it would.
+fn run_only(policy: &Policy, subject: &Subject) -> Option<RunOnly> {
     match subject {
         Subject::Path { rights, path } => {
-            remember::path_rule(policy, true, *rights, path, literal(path)).is_some()
+            remember::path_rule(policy, true, *rights, path, literal(path)).err()
         }
         Subject::Port { access, port } => {
             let exact = policy::PortAnswer {
@@ -214,7 +209,8 @@ fn allow_always(policy: &Policy, subject: &Subject) -> bool {
                 access: *access,
                 ports: vec![(*port, *port)],
             };
-            remember::port_rule(policy, &exact, *port).is_some()
+            let kept = remember::port_rule(policy, &exact, *port).is_some();
+            (!kept).then_some(RunOnly::Outranked)
         }
     }
 }
@@ -352,7 +348,7 @@ fn answer_port(
         return true;
     }
     if a.scope == Scope::Always {
-        let rule = remember::port_rule(&read(shared), &answer, port);
+        let rule = remember::port_rule(&read(shared), &answer, port).ok_or(RunOnly::Outranked);
         always(shared, &held.ask, rule, &port.to_string());
     }
     write(shared).remember_port(answer);
@@ -361,16 +357,21 @@ fn answer_port(
 }
 
 /// Writes an "always" answer's rule into the override, or says why it holds for this run only.
-fn always(shared: &Shared, ask: &Ask, rule: Option<String>, target: &str) {
+fn always(shared: &Shared, ask: &Ask, rule: Result<String, RunOnly>, target: &str) {
     let Some(o) = &shared.options.remember else {
         return;
     };
+    // The name is the program's choice: shown escaped.
+    let target = target.escape_debug();
     match rule {
-        Some(rule) => o.append(&rule, ask, &shared.log),
-        None => shared.prompter.notice(&format!(
+        Ok(rule) => o.append(&rule, ask, &shared.log),
+        Err(RunOnly::Outranked) => shared.prompter.notice(&format!(
             "allowed for this run only: the ask rule at {} names `{target}` itself, and no \
              remembered rule can outrank it; to allow it for good, change that rule",
             ask.rule
+        )),
+        Err(why) => shared.prompter.notice(&format!(
+            "allowed for this run only: `{target}` cannot be remembered: {why}"
         )),
     }
 }

@@ -24,29 +24,35 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
         Job::Reopen { node, flags, .. } => {
             reopen(&node, flags).map(|f| Done::Fd(f, cloexec(flags)))
         }
-        Job::Create { at, flags, mode } => nix::fcntl::openat(
-            &at.parent,
-            OsStr::from_bytes(&at.name),
-            OFlag::from_bits_truncate(flags)
-                | OFlag::O_NOFOLLOW
-                | OFlag::O_CLOEXEC
-                | OFlag::O_NOCTTY,
-            Mode::from_bits_truncate(mode & !umask()),
-        )
+        Job::Create { at, flags, mode } => as_program(umask(), || {
+            nix::fcntl::openat(
+                &at.parent,
+                OsStr::from_bytes(&at.name),
+                OFlag::from_bits_truncate(flags)
+                    | OFlag::O_NOFOLLOW
+                    | OFlag::O_CLOEXEC
+                    | OFlag::O_NOCTTY,
+                Mode::from_bits_truncate(mode),
+            )
+        })
         .map(|f| Done::Fd(f, cloexec(flags))),
-        Job::MakeDir { at, mode } => nix::sys::stat::mkdirat(
-            &at.parent,
-            OsStr::from_bytes(&at.name),
-            Mode::from_bits_truncate(mode & !umask()),
-        )
+        Job::MakeDir { at, mode } => as_program(umask(), || {
+            nix::sys::stat::mkdirat(
+                &at.parent,
+                OsStr::from_bytes(&at.name),
+                Mode::from_bits_truncate(mode),
+            )
+        })
         .map(|()| Done::Value(0)),
-        Job::MakeNode { at, mode, dev } => nix::sys::stat::mknodat(
-            &at.parent,
-            OsStr::from_bytes(&at.name),
-            SFlag::from_bits_truncate(mode & nix::libc::S_IFMT),
-            Mode::from_bits_truncate(mode & 0o7777 & !umask()),
-            dev,
-        )
+        Job::MakeNode { at, mode, dev } => as_program(umask(), || {
+            nix::sys::stat::mknodat(
+                &at.parent,
+                OsStr::from_bytes(&at.name),
+                SFlag::from_bits_truncate(mode & nix::libc::S_IFMT),
+                Mode::from_bits_truncate(mode & 0o7777),
+                dev,
+            )
+        })
         .map(|()| Done::Value(0)),
         Job::Symlink { target, at } => nix::unistd::symlinkat(
             OsStr::from_bytes(&target),
@@ -144,15 +150,44 @@ fn reopen(node: &OwnedFd, flags: i32) -> Result<OwnedFd, Errno> {
     Ok(fd)
 }
 
-/// The program's umask, which applies to what llrun creates for it (llrun's own is 0 while it
-/// supervises). 0o022 if it cannot be read.
-fn umask_of(pid: Pid) -> u32 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// The program's umask (of the calling thread, whose file-system attributes may be its own).
+/// 0o022 if it cannot be read.
+fn umask_of(pid: Pid) -> Mode {
+    let mask = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("Umask:"))
                 .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
         })
-        .unwrap_or(0o022)
+        .unwrap_or(0o022);
+    Mode::from_bits_truncate(mask)
+}
+
+thread_local! {
+    /// Whether this thread has file-system attributes (root, cwd, umask) of its own.
+    static OWN_FS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a creation (`openat` with `O_CREAT`, `mkdirat`, `mknodat`) as the program would: with
+/// the program's `umask` in force, on this thread only.
+///
+/// The kernel applies the *caller's* umask to a new file, and only when the parent directory
+/// has no default ACL (which then decides instead). Masking the mode by hand while llrun keeps
+/// its own umask would get neither right: with llrun's 022 a program with umask 0 asking for
+/// 0666 would get 0644, and a default ACL would be overridden; `fchmod` afterwards would touch
+/// files that already existed (`O_CREAT` without `O_EXCL`). Setting llrun's process umask to the
+/// program's would leave llrun's own files world-writable. So each thread that creates for the
+/// program first leaves the process's shared file-system attributes (`unshare(CLONE_FS)`, once
+/// per thread: umask is per `fs_struct`), then sets the program's umask and passes the program's
+/// mode unchanged: the kernel computes exactly what it would have for the program. Every path
+/// llrun uses here is relative to a descriptor, so the thread's own copy of the working
+/// directory does not matter.
+fn as_program<T>(umask: Mode, create: impl FnOnce() -> nix::Result<T>) -> nix::Result<T> {
+    if !OWN_FS.get() {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS)?;
+        OWN_FS.set(true);
+    }
+    nix::sys::stat::umask(umask);
+    create()
 }

@@ -3,12 +3,26 @@
 
 use super::log::Log;
 use super::policy::{Policy, PortAnswer};
-use crate::parse::ast::RuleKind;
-use crate::policy::pattern::Pattern;
+use crate::parse::ast::{NetOp, RuleKind};
+use crate::parse::write::{self, Unwritable};
+use crate::policy::pattern::{Pattern, PatternError};
 use crate::prompt::Ask;
 use llrun_kernel::{FsAccess, NetAccess};
-use std::io::Write;
 use std::path::PathBuf;
+
+/// Why an "always" answer cannot be kept for later runs: it then holds for this run only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunOnly {
+    /// The ask rule names the very file or port, and wins a tie with any allow.
+    #[error("the ask rule names it")]
+    Outranked,
+    /// The name cannot be written into a profile as it is.
+    #[error("{0}")]
+    Unwritable(#[from] Unwritable),
+    /// The pattern is not one a profile accepts (too deep, say).
+    #[error("a profile cannot hold this pattern: {0}")]
+    Invalid(#[from] PatternError),
+}
 
 /// The override file of one profile.
 #[derive(Debug, Clone)]
@@ -28,19 +42,20 @@ impl Override {
     }
 
     /// Appends the rule for an answer, with a comment saying when and why. The file is
-    /// replaced atomically (written beside it, then renamed), so a reader (the next run, or a
-    /// live reload) never sees half a rule.
+    /// replaced atomically and owner-only ([`crate::private`]), so a reader (the next run, or a
+    /// live reload) never sees half a rule, and nobody else can add one.
     pub fn append(&self, rule: &str, ask: &Ask, log: &Log) {
-        let comment = format!(
-            "# added by llrun at {} (unix time): pid {} ({}) asked, rule {}\n",
+        // The executable's name is the program's choice too: escaped onto the comment's line.
+        let comment = write::comment(&format!(
+            "added by llrun at {} (unix time): pid {} ({}) asked, rule {}",
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             ask.pid,
-            ask.exe.replace('\n', " "),
+            ask.exe,
             ask.rule
-        );
-        match self.write(&format!("{comment}{rule}\n")) {
+        ));
+        match self.write(&format!("{comment}\n{rule}\n")) {
             Ok(()) => log.event("remembered", format!("{} in {}", rule, self.path.display())),
             Err(e) => {
                 eprintln!(
@@ -53,32 +68,17 @@ impl Override {
     }
 
     fn write(&self, addition: &str) -> std::io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         let mut text = std::fs::read_to_string(&self.path).unwrap_or_default();
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
         text.push_str(addition);
-        let tmp = self
-            .path
-            .with_extension(format!("llp.tmp{}", std::process::id()));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o644)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &self.path)
+        crate::private::write(&self.path, text.as_bytes())
     }
 }
 
-/// The rule to remember for an "always" answer about `path`, or `None` when no pattern can
-/// express it.
+/// The rule to remember for an "always" answer about `path` (`text`: the answer's pattern), or
+/// why none can be kept.
 ///
 /// A remembered `deny` wins a tie with the ask rule, but an `allow` loses it (ask beats allow),
 /// so an allow must be more specific than the ask rule that decides `path`, or the next run
@@ -91,7 +91,7 @@ pub fn path_rule(
     rights: FsAccess,
     path: &str,
     text: String,
-) -> Option<String> {
+) -> Result<String, RunOnly> {
     let asked_by = policy.layers.iter().find_map(|l| {
         rights
             .iter()
@@ -100,17 +100,27 @@ pub fn path_rule(
             .and_then(|d| d.rule)
     });
     let pattern = match asked_by.filter(|_| allow) {
-        None => Some(text),
+        None => text,
         Some(rule) => {
             let outranks = |t: &str| {
                 Pattern::parse(t)
                     .is_ok_and(|p| p.covers(path) && p.specificity() > rule.pattern.specificity())
             };
             let contents = format!("{}/*", text.trim_end_matches('/'));
-            [text, contents].into_iter().find(|t| outranks(t))
+            [text, contents]
+                .into_iter()
+                .find(|t| outranks(t))
+                .ok_or(RunOnly::Outranked)?
         }
     };
-    pattern.map(|p| rule_text(allow, rights, &p))
+    // What the next run will parse: a pattern it would refuse must not reach the file.
+    Pattern::parse(&pattern)?;
+    let kind = if allow {
+        RuleKind::Allow
+    } else {
+        RuleKind::Deny
+    };
+    Ok(write::fs_rule(kind, rights, &pattern)?)
 }
 
 /// The rule to remember for an "always" answer about TCP `port`: the answer's port list, or the
@@ -134,71 +144,23 @@ pub fn port_rule(policy: &Policy, answer: &PortAnswer, port: u16) -> Option<Stri
         .map(|(lo, hi)| hi - lo)
         .min()?;
     let ports = if outranks(width) {
-        port_list(&answer.ports)
+        answer.ports.clone()
     } else if outranks(0) {
-        port.to_string()
+        vec![(port, port)]
     } else {
         return None;
     };
-    let kind = if answer.allow { "allow" } else { "deny" };
-    let verb = if answer.access == NetAccess::BIND_TCP {
-        "bind"
+    let kind = if answer.allow {
+        RuleKind::Allow
     } else {
-        "connect"
+        RuleKind::Deny
     };
-    Some(format!("{kind} {verb} tcp {ports}"))
-}
-
-/// `80,443,8000-8100`, or `*` for every port.
-fn port_list(ranges: &[(u16, u16)]) -> String {
-    ranges
-        .iter()
-        .map(|&(lo, hi)| match (lo, hi) {
-            (0, u16::MAX) => "*".to_string(),
-            _ if lo == hi => lo.to_string(),
-            _ => format!("{lo}-{hi}"),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The llp rule for an answer: the pattern quoted, so spaces and unicode survive.
-pub fn rule_text(allow: bool, rights: FsAccess, pattern: &str) -> String {
-    let kind = if allow { "allow" } else { "deny" };
-    let quoted = pattern.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("{kind} {} \"{quoted}\"", words(rights))
-}
-
-/// The access words that cover `rights`, widened to whole words (`fs.read_file` is `read`): a
-/// person answered about reading a file, and the rule they keep should read as they think.
-pub fn words(rights: FsAccess) -> String {
-    const FAMILIES: [(&str, FsAccess); 7] = [
-        ("read", FsAccess::READ_FILE.union(FsAccess::READ_DIR)),
-        ("write", FsAccess::WRITE_FILE),
-        ("exec", FsAccess::EXECUTE),
-        (
-            "create",
-            FsAccess::MAKE_REG
-                .union(FsAccess::MAKE_DIR)
-                .union(FsAccess::MAKE_SYM)
-                .union(FsAccess::MAKE_SOCK)
-                .union(FsAccess::MAKE_FIFO)
-                .union(FsAccess::REFER),
-        ),
-        ("delete", FsAccess::REMOVE_FILE.union(FsAccess::REMOVE_DIR)),
-        ("truncate", FsAccess::TRUNCATE),
-        ("ioctl", FsAccess::IOCTL_DEV),
-    ];
-    let mut out: Vec<String> = FAMILIES
-        .iter()
-        .filter(|(_, bits)| bits.intersects(rights))
-        .map(|(w, _)| (*w).to_string())
-        .collect();
-    let rest = rights - FAMILIES.iter().fold(FsAccess::empty(), |a, (_, b)| a | *b);
-    if !rest.is_empty() {
-        out.push(crate::policy::access::raw_name(rest));
-    }
-    out.join(",")
+    let op = if answer.access == NetAccess::BIND_TCP {
+        NetOp::Bind
+    } else {
+        NetOp::Connect
+    };
+    Some(write::tcp_rule(kind, op, &ports))
 }
 
 #[cfg(test)]

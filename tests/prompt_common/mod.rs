@@ -35,6 +35,7 @@ pub fn ask(id: u64, path: &str) -> Ask {
         ],
         timeout_ms: None,
         allow_always: true,
+        run_only: None,
     }
 }
 

@@ -6,7 +6,7 @@
 //! directory when it is given no path.
 
 use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
@@ -58,11 +58,7 @@ pub fn for_run(pid: u32) -> PathBuf {
 /// socket there for `llrun prompt` to find.
 pub fn prepare_default_dir(dir: &Path) -> Result<(), PathError> {
     let io = |e| PathError::Io(dir.to_path_buf(), e);
-    match std::fs::DirBuilder::new()
-        .mode(0o700)
-        .recursive(true)
-        .create(dir)
-    {
+    match crate::private::create_dir_all(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
         Err(e) => return Err(io(e)),

@@ -35,6 +35,7 @@ pub fn ask(id: u64, path: &str) -> Ask {
         ],
         timeout_ms: Some(30_000),
         allow_always: true,
+        run_only: None,
     }
 }
 

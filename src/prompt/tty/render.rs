@@ -119,12 +119,14 @@ fn extra(ask: &Ask, waiting: usize) -> Option<String> {
 }
 
 fn main_keys(ask: &Ask, out: &mut Vec<Line>) {
+    let keys = "  [a] allow once   [r] allow for this run   [w] allow always";
     out.push(line(
         Style::Keys,
         if ask.allow_always {
-            "  [a] allow once   [r] allow for this run   [w] allow always"
+            keys.to_string()
         } else {
-            "  [a] allow once   [r] allow for this run   [w] allow always (this run only: the ask rule names it)"
+            let why = ask.run_only.as_deref().unwrap_or("the ask rule names it");
+            format!("{keys} (this run only: {why})")
         },
     ));
     out.push(line(
