@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::client::{Client, Lang, Reply, prompted, run_prompted};
+use common::client::{Client, Lang, Reply, answer_all, prompted, run_prompted};
 use common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -610,4 +610,62 @@ fn a_widened_network_answer_covers_its_ports_and_always_is_remembered() {
     let (stdout, stderr) = out_text(&out);
     assert_eq!(stdout, "connected\nconnected\n", "{stderr}");
     drop(servers);
+}
+
+/// The kernel ignores `O_TRUNC` on a device (and on FIFOs and sockets), and so does Landlock:
+/// `echo x > /dev/null` needs only the write right, which every profile gives `/dev/null`. Under
+/// a supervisor (an `ask` rule, or `--live`) the same holds; but a regular file that the
+/// profile keeps from being truncated is not truncated, even where an answer has llrun open it
+/// for writing (a reopen by llrun, which Landlock does not check).
+#[test]
+fn a_supervised_program_writes_to_dev_null_and_still_cannot_truncate_a_kept_file() {
+    let s = Sandbox::new();
+    s.write("data/d/f", "in the archive\n");
+    let kept = s.write("data/kept", "kept\n");
+    let rules = "deny truncate /dev\nallow rw @/data\ndeny truncate @/data/kept\n";
+    let asking = s.profile(
+        "asking.llp",
+        &format!("{BASE}{rules}ask write @/data/kept\n"),
+    );
+    let script = "echo x > /dev/null && echo ok; echo lost > @/data/kept && echo truncated; \
+                  echo more >> @/data/kept && echo appended";
+    let script = script.replace('@', &s.path().to_string_lossy());
+    let allow = json!({"decision": "allow", "scope": "once"});
+    let (out, messages) = run_prompted(
+        s.path(),
+        &asking,
+        &[],
+        Lang::Shell,
+        &script,
+        answer_all(Some(allow)),
+    );
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "ok\nappended\n", "{stderr}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "kept\nmore\n");
+    // The appending write was asked about; the truncating one was refused without a prompt.
+    assert_eq!(asks(&messages).len(), 1, "{messages:?}");
+
+    // `--live` runs the supervisor without any ask; tar opens its archive `O_TRUNC`.
+    let plain = s.profile("plain.llp", &format!("{BASE}{rules}"));
+    let tar = |archive: &str| {
+        llrun()
+            .args(["-q", "--live", "--prompt", "none", "-p"])
+            .arg(&plain)
+            .args(["/usr/bin/tar", "cf", archive, "-C"])
+            .arg(s.path().join("data"))
+            .arg("d")
+            .output()
+            .unwrap()
+    };
+    let out = tar("/dev/null");
+    let (stdout, stderr) = out_text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let out = tar(&kept.to_string_lossy());
+    let (_, stderr) = out_text(&out);
+    assert!(
+        !out.status.success(),
+        "tar truncated the kept file: {stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "kept\nmore\n");
 }
