@@ -614,7 +614,7 @@ fn a_widened_network_answer_covers_its_ports_and_always_is_remembered() {
 
 /// The kernel ignores `O_TRUNC` on a device (and on FIFOs and sockets), and so does Landlock:
 /// `echo x > /dev/null` needs only the write right, which every profile gives `/dev/null`. Under
-/// a supervisor (an `ask` rule, or `--live`) the same holds; but a regular file that the
+/// a supervisor (an `ask` rule, or `--live`) the same holds, through a symlink too; but a regular file that the
 /// profile keeps from being truncated is not truncated, even where an answer has llrun open it
 /// for writing (a reopen by llrun, which Landlock does not check).
 #[test]
@@ -627,7 +627,9 @@ fn a_supervised_program_writes_to_dev_null_and_still_cannot_truncate_a_kept_file
         "asking.llp",
         &format!("{BASE}{rules}ask write @/data/kept\n"),
     );
-    let script = "echo x > /dev/null && echo ok; echo lost > @/data/kept && echo truncated; \
+    std::os::unix::fs::symlink("/dev/null", s.path().join("data/null")).unwrap();
+    let script = "echo x > /dev/null && echo ok; echo x > @/data/null && echo linked; \
+                  echo lost > @/data/kept && echo truncated; \
                   echo more >> @/data/kept && echo appended";
     let script = script.replace('@', &s.path().to_string_lossy());
     let allow = json!({"decision": "allow", "scope": "once"});
@@ -640,7 +642,7 @@ fn a_supervised_program_writes_to_dev_null_and_still_cannot_truncate_a_kept_file
         answer_all(Some(allow)),
     );
     let (stdout, stderr) = out_text(&out);
-    assert_eq!(stdout, "ok\nappended\n", "{stderr}");
+    assert_eq!(stdout, "ok\nlinked\nappended\n", "{stderr}");
     assert!(stderr.contains("Permission denied"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&kept).unwrap(), "kept\nmore\n");
     // The appending write was asked about; the truncating one was refused without a prompt.
@@ -693,4 +695,45 @@ fn a_descriptor_llrun_opens_for_an_answer_cannot_be_truncated_against_the_profil
     let (stdout, stderr) = out_text(&out);
     assert_eq!(stdout, "Permission denied\n", "{stderr}");
     assert_eq!(std::fs::read_to_string(&kept).unwrap(), "kept\n");
+}
+
+/// `truncate(2)` of a device, a FIFO or a directory fails before Landlock looks (`EINVAL`,
+/// `EISDIR`), and a supervised program learns the same, not a refusal; a regular file the
+/// profile keeps is refused by both.
+#[test]
+fn truncating_what_is_not_a_regular_file_fails_as_without_a_supervisor() {
+    let s = Sandbox::new();
+    s.write("data/f", "kept\n");
+    let fifo = s.path().join("data/fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let rules = "allow read @/data\ndeny truncate /dev\n";
+    let plain = s.profile("plain.llp", &format!("{BASE}{rules}"));
+    let asking = s.profile(
+        "asking.llp",
+        &format!("{BASE}{rules}ask truncate @/nothing\n"),
+    );
+    let script = "import errno, os\n\
+        for p in ('/dev/null', '@/data', '@/data/fifo', '@/data/f'):\n\
+        \x20 try:\n\
+        \x20   os.truncate(p, 0); print('ok')\n\
+        \x20 except OSError as e:\n\
+        \x20   print(errno.errorcode[e.errno])\n"
+        .replace('@', &s.path().to_string_lossy());
+    let run = |profile: &Path| {
+        let out = llrun()
+            .args(["-q", "--prompt", "none", "-p"])
+            .arg(profile)
+            .args(["/usr/bin/python3", "-c", &script])
+            .output()
+            .unwrap();
+        out_text(&out)
+    };
+    let (stdout, stderr) = run(&plain);
+    assert_eq!(stdout, "EINVAL\nEISDIR\nEINVAL\nEACCES\n", "{stderr}");
+    let (supervised, stderr) = run(&asking);
+    assert_eq!(supervised, stdout, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("data/f")).unwrap(),
+        "kept\n"
+    );
 }

@@ -165,7 +165,16 @@ pub fn plan(
             return moving(policy, pid, &from, &to, Move::Link, fs_once);
         }
         Operation::Truncate { at, len } => {
-            let (node, path, _) = existing(pid, &at, false)?;
+            if len < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let (node, path, stat) = existing(pid, &at, false)?;
+            // `vfs_truncate` refuses anything but a regular file before Landlock looks.
+            match SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT) {
+                SFlag::S_IFREG => {}
+                SFlag::S_IFDIR => return Err(Errno::EISDIR),
+                _ => return Err(Errno::EINVAL),
+            }
             let v = decide(&[Check::on(FsAccess::TRUNCATE, path)]);
             with(v, || Job::Truncate { node, len })
         }
