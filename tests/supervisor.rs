@@ -614,9 +614,9 @@ fn a_widened_network_answer_covers_its_ports_and_always_is_remembered() {
 
 /// The kernel ignores `O_TRUNC` on a device (and on FIFOs and sockets), and so does Landlock:
 /// `echo x > /dev/null` needs only the write right, which every profile gives `/dev/null`. Under
-/// a supervisor (an `ask` rule, or `--live`) the same holds, through a symlink too; but a regular file that the
-/// profile keeps from being truncated is not truncated, even where an answer has llrun open it
-/// for writing (a reopen by llrun, which Landlock does not check).
+/// a supervisor (an `ask` rule, or `--live`) the same holds, through a symlink too; but a
+/// regular file that the profile keeps from being truncated is not truncated, even where an
+/// answer has llrun open it for writing (a reopen by llrun, which Landlock does not check).
 #[test]
 fn a_supervised_program_writes_to_dev_null_and_still_cannot_truncate_a_kept_file() {
     let s = Sandbox::new();
