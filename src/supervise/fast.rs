@@ -9,7 +9,7 @@
 
 use super::clean::Clean;
 use super::op::{Operation, PathOperand};
-use super::plan::open_rights;
+use super::plan::{Meets, open_rights};
 use super::policy::{Policy, Verdict};
 use llrun_kernel::FsAccess;
 use llrun_kernel::notify::Dir;
@@ -37,8 +37,8 @@ pub fn continues(policy: &Policy, pid: Pid, op: &Operation) -> bool {
     let Some((path, written)) = lexical(pid, at) else {
         return false;
     };
-    let dir = flags & nix::libc::O_DIRECTORY != 0;
-    let rights: FsAccess = open_rights(*flags, dir);
+    // The name is not looked at: every right an open of any file type there could need.
+    let rights: FsAccess = open_rights(*flags, Meets::Unknown);
     let continues = policy.decide(rights, &path, &path, None) == Verdict::Continue
         && !meets_symlink(&at.path, &written, flags & nix::libc::O_NOFOLLOW != 0);
     if continues && may_open_a_directory(*flags) {

@@ -165,7 +165,16 @@ pub fn plan(
             return moving(policy, pid, &from, &to, Move::Link, fs_once);
         }
         Operation::Truncate { at, len } => {
-            let (node, path, _) = existing(pid, &at, false)?;
+            if len < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let (node, path, stat) = existing(pid, &at, false)?;
+            // `vfs_truncate` refuses anything but a regular file before Landlock looks.
+            match SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT) {
+                SFlag::S_IFREG => {}
+                SFlag::S_IFDIR => return Err(Errno::EISDIR),
+                _ => return Err(Errno::EINVAL),
+            }
             let v = decide(&[Check::on(FsAccess::TRUNCATE, path)]);
             with(v, || Job::Truncate { node, len })
         }
@@ -200,10 +209,18 @@ fn open(
         Ok(_) if creating && flags & nix::libc::O_EXCL != 0 => Err(Errno::EEXIST),
         Ok((node, path, stat)) => {
             let kind = SFlag::from_bits_truncate(stat.st_mode & nix::libc::S_IFMT);
+            if let Some(e) = refused_before_landlock(flags, kind) {
+                return Err(e);
+            }
             let is_dir = kind == SFlag::S_IFDIR;
+            let meets = if is_tmpfile(flags) {
+                Meets::New
+            } else {
+                Meets::Existing(kind)
+            };
             let v = combine(
                 policy,
-                &[Check::on(open_rights(flags, is_dir), path.clone())],
+                &[Check::on(open_rights(flags, meets), path.clone())],
                 once,
             );
             match v {
@@ -222,9 +239,16 @@ fn open(
             let at = locate::parent(pid, at)?;
             let checks = [
                 Check::within(FsAccess::MAKE_REG, &at),
-                Check::on(open_rights(flags, false), at.path()),
+                Check::on(open_rights(flags, Meets::New), at.path()),
             ];
             let v = combine(policy, &checks, once);
+            // The truncate right was not asked for the new file: should one appear under its
+            // name meanwhile, creating fails (`EEXIST`) rather than truncating it unchecked.
+            let flags = if flags & nix::libc::O_TRUNC != 0 {
+                flags | nix::libc::O_EXCL
+            } else {
+                flags
+            };
             Ok(with(v, || Job::Create { at, flags, mode }))
         }
         Err(e) => Err(e),
@@ -272,18 +296,98 @@ fn whole(pid: Pid, at: &PathOperand) -> Result<Located, Errno> {
     })
 }
 
-/// The Landlock rights an `open` with `flags` needs on the file it opens.
-pub fn open_rights(flags: i32, is_dir: bool) -> FsAccess {
-    let mut rights = match flags & nix::libc::O_ACCMODE {
-        nix::libc::O_RDONLY if is_dir => FsAccess::READ_DIR,
-        nix::libc::O_RDONLY => FsAccess::READ_FILE,
-        nix::libc::O_WRONLY => FsAccess::WRITE_FILE,
-        _ => FsAccess::READ_FILE | FsAccess::WRITE_FILE,
+/// What an `open` meets at its path, as far as the rights it needs go: Landlock asks for
+/// different rights by the type of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meets {
+    /// An existing file of this type (the `S_IFMT` bits of its mode).
+    Existing(SFlag),
+    /// The regular file this open creates (`O_CREAT` on a missing name, or `O_TMPFILE`).
+    New,
+    /// Not looked at (the fast path): whatever it turns out to be.
+    Unknown,
+}
+
+/// The Landlock rights an `open` with `flags` needs on what it `meets`, exactly as the kernel
+/// asks for them (Linux 6.x, `security/landlock/fs.c`, `fs/namei.c`, `fs/open.c`):
+///
+/// - `hook_file_open` requires `get_required_file_open_access(file)`, which reads the opened
+///   file's mode (`f_mode`, from `OPEN_FMODE(flags)`), not the flags: reading needs
+///   `read_dir` on a directory and `read_file` on anything else, writing needs `write_file`.
+///   `O_ACCMODE` 3 sets neither mode bit, so that open needs no right at all.
+/// - `truncate` is never required at open. `hook_file_open` only records whether the path
+///   allows it (an optional right, beside `ioctl_dev` for devices, which `ftruncate` and
+///   `ioctl` consult later). `O_TRUNC` uses it through `do_open` → `handle_truncate` →
+///   `security_file_truncate`, and `do_open` truncates only a regular file that this open did
+///   not create (`d_is_reg(…) && O_TRUNC`; `FMODE_CREATED` clears `O_TRUNC`). On a device, a
+///   FIFO or a socket the kernel ignores `O_TRUNC` (`may_open` clears it), and so does
+///   Landlock: `echo x > /dev/null` needs `write_file` alone.
+/// - `O_APPEND`, `O_NONBLOCK` and the like add nothing; nor does `O_CREAT` on an existing name
+///   (`lookup_open` forgets a refused `make_reg` once the name turns out to exist), and `O_PATH`
+///   opens are not checked at all (`do_dentry_open` returns before `security_file_open`).
+///
+/// With [`Meets::Unknown`], every right the open might need: what Landlock asks for any file
+/// type it could meet (the fast path only lets a call through when all of them are granted).
+pub fn open_rights(flags: i32, meets: Meets) -> FsAccess {
+    let dir = match meets {
+        Meets::Existing(kind) => Some(kind == SFlag::S_IFDIR),
+        Meets::New => Some(false),
+        // `O_DIRECTORY` opens nothing else (`ENOTDIR`, before Landlock).
+        Meets::Unknown if flags & nix::libc::O_DIRECTORY != 0 => Some(true),
+        Meets::Unknown => None,
     };
-    if flags & nix::libc::O_TRUNC != 0 && !is_dir {
+    let read = match dir {
+        Some(true) => FsAccess::READ_DIR,
+        Some(false) => FsAccess::READ_FILE,
+        None => FsAccess::READ_DIR | FsAccess::READ_FILE,
+    };
+    let mut rights = match flags & nix::libc::O_ACCMODE {
+        nix::libc::O_RDONLY => read,
+        nix::libc::O_WRONLY => FsAccess::WRITE_FILE,
+        nix::libc::O_RDWR => FsAccess::READ_FILE | FsAccess::WRITE_FILE,
+        _ => FsAccess::empty(),
+    };
+    let truncates = match meets {
+        Meets::Existing(kind) => kind == SFlag::S_IFREG,
+        Meets::New => false,
+        Meets::Unknown => dir != Some(true),
+    };
+    if flags & nix::libc::O_TRUNC != 0 && truncates {
         rights |= FsAccess::TRUNCATE;
     }
     rights
+}
+
+/// The error the kernel gives an `open` of an existing file of type `kind` before Landlock
+/// looks at it (`do_open`, then `may_open`), if any: a refusal by the supervisor would
+/// otherwise say `EACCES` where the program, unsupervised, learns what is wrong.
+fn refused_before_landlock(flags: i32, kind: SFlag) -> Option<Errno> {
+    if is_tmpfile(flags) {
+        // `do_tmpfile` looks the directory up with `LOOKUP_DIRECTORY`; `O_TMPFILE` has the
+        // `O_DIRECTORY` bit.
+        return (kind != SFlag::S_IFDIR).then_some(Errno::ENOTDIR);
+    }
+    let dir = kind == SFlag::S_IFDIR;
+    // `build_open_flags`: `O_TRUNC` asks for write permission, and `O_ACCMODE` 3 for both.
+    let writes =
+        flags & nix::libc::O_ACCMODE != nix::libc::O_RDONLY || flags & nix::libc::O_TRUNC != 0;
+    if dir && flags & nix::libc::O_CREAT != 0 {
+        Some(Errno::EISDIR)
+    } else if !dir && flags & nix::libc::O_DIRECTORY != 0 {
+        Some(Errno::ENOTDIR)
+    } else if kind == SFlag::S_IFLNK {
+        // Only with `O_NOFOLLOW` is the symlink itself what the open meets.
+        Some(Errno::ELOOP)
+    } else if dir && writes {
+        Some(Errno::EISDIR)
+    } else {
+        None
+    }
+}
+
+/// `O_TMPFILE`: an unnamed regular file in the directory the path names.
+fn is_tmpfile(flags: i32) -> bool {
+    flags & nix::libc::O_TMPFILE == nix::libc::O_TMPFILE
 }
 
 /// The right that makes a node of type `kind` (0 is a regular file for `mknod`).
@@ -480,5 +584,81 @@ fn with(v: Combined, job: impl FnOnce() -> Job) -> Plan {
         Combined::Deny(rule) => Plan::Answer(Response::Errno(Errno::EACCES), rule),
         Combined::Perform(why) => Plan::Perform(job(), why),
         Combined::Ask(subject, rule) => Plan::Ask(subject, rule),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::libc::{O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
+
+    const WRITE: FsAccess = FsAccess::WRITE_FILE;
+    const TRUNCATE: FsAccess = FsAccess::TRUNCATE;
+
+    /// The kernel's table (see [`open_rights`]); the differential test checks it on real files.
+    #[test]
+    fn an_open_needs_truncate_only_to_truncate_an_existing_regular_file() {
+        let rights = |flags, kind| open_rights(flags, Meets::Existing(kind));
+        let shell = O_WRONLY | O_CREAT | O_TRUNC;
+        assert_eq!(rights(shell, SFlag::S_IFREG), WRITE | TRUNCATE);
+        for kind in [
+            SFlag::S_IFCHR,
+            SFlag::S_IFBLK,
+            SFlag::S_IFIFO,
+            SFlag::S_IFSOCK,
+        ] {
+            assert_eq!(rights(shell, kind), WRITE, "{kind:?}");
+        }
+        assert_eq!(open_rights(shell, Meets::New), WRITE);
+        assert_eq!(
+            rights(O_RDONLY | O_TRUNC, SFlag::S_IFREG),
+            FsAccess::READ_FILE | TRUNCATE
+        );
+        assert_eq!(rights(O_WRONLY | O_APPEND | O_CREAT, SFlag::S_IFREG), WRITE);
+        assert_eq!(rights(O_RDONLY, SFlag::S_IFDIR), FsAccess::READ_DIR);
+        assert_eq!(rights(O_RDONLY, SFlag::S_IFCHR), FsAccess::READ_FILE);
+        assert_eq!(rights(3 | O_TRUNC, SFlag::S_IFCHR), FsAccess::empty());
+        assert_eq!(rights(O_RDWR, SFlag::S_IFSOCK), FsAccess::READ_FILE | WRITE);
+    }
+
+    /// The fast path has not looked: it must not let through what some file type would need.
+    #[test]
+    fn an_unknown_file_needs_what_any_file_type_would() {
+        let unknown = |flags| open_rights(flags, Meets::Unknown);
+        assert_eq!(unknown(O_WRONLY | O_TRUNC), WRITE | TRUNCATE);
+        assert_eq!(unknown(O_RDONLY), FsAccess::READ_FILE | FsAccess::READ_DIR);
+        assert_eq!(
+            unknown(O_RDONLY | O_DIRECTORY | O_TRUNC),
+            FsAccess::READ_DIR
+        );
+    }
+
+    #[test]
+    fn errors_the_kernel_gives_before_landlock_are_its_own() {
+        let dir = SFlag::S_IFDIR;
+        assert_eq!(refused_before_landlock(O_WRONLY, dir), Some(Errno::EISDIR));
+        assert_eq!(
+            refused_before_landlock(O_RDONLY | O_TRUNC, dir),
+            Some(Errno::EISDIR)
+        );
+        assert_eq!(
+            refused_before_landlock(O_RDONLY | O_CREAT, dir),
+            Some(Errno::EISDIR)
+        );
+        assert_eq!(refused_before_landlock(O_RDONLY, dir), None);
+        let tmpfile = O_WRONLY | nix::libc::O_TMPFILE;
+        assert_eq!(refused_before_landlock(tmpfile, dir), None);
+        assert_eq!(
+            refused_before_landlock(O_DIRECTORY, SFlag::S_IFREG),
+            Some(Errno::ENOTDIR)
+        );
+        assert_eq!(
+            refused_before_landlock(O_RDONLY, SFlag::S_IFLNK),
+            Some(Errno::ELOOP)
+        );
+        assert_eq!(
+            refused_before_landlock(O_WRONLY | O_TRUNC, SFlag::S_IFCHR),
+            None
+        );
     }
 }

@@ -7,6 +7,9 @@
 //! file @/a/x
 //! link @/a/s -> @/a/x
 //! hardlink @/a/h = @/a/x
+//! device @/a/null
+//! fifo @/a/p
+//! socket @/a/sock
 //! layer
 //! allow rw @
 //! deny read @/a/*
@@ -36,12 +39,38 @@ pub enum Node {
         at: String,
         of: String,
     },
+    /// A file that is not a regular file: the kernel opens it differently (`O_TRUNC` does
+    /// nothing; a FIFO without a reader or a socket refuses the open after Landlock let it by).
+    Special(Special, String),
+}
+
+/// The kinds of [`Node::Special`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// A character device like `/dev/null` (1:3).
+    Device,
+    Fifo,
+    /// A unix socket's file (its listener gone).
+    Socket,
+}
+
+impl Special {
+    pub const ALL: [Special; 3] = [Special::Device, Special::Fifo, Special::Socket];
+
+    /// Its word in the text form.
+    pub fn word(self) -> &'static str {
+        match self {
+            Special::Device => "device",
+            Special::Fifo => "fifo",
+            Special::Socket => "socket",
+        }
+    }
 }
 
 impl Node {
     pub fn at(&self) -> &str {
         match self {
-            Node::Dir(p) | Node::File(p) => p,
+            Node::Dir(p) | Node::File(p) | Node::Special(_, p) => p,
             Node::Link { at, .. } | Node::HardLink { at, .. } => at,
         }
     }
@@ -75,12 +104,15 @@ pub struct Case {
 /// What a program tries on one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
-    /// Open a file for reading and read from it.
+    /// Open for reading (without `O_DIRECTORY`: a directory too) and read from it.
     Read,
     /// List a directory.
     List,
     /// Open a file for appending and write to it.
     Write,
+    /// Open as a shell's `>` does (`O_WRONLY | O_CREAT | O_TRUNC`): an existing entry of any
+    /// kind, or a new file of this path.
+    Overwrite,
     /// Create the new file of this name in the directory (`O_CREAT | O_EXCL`).
     Create(String),
     /// Unlink the entry (a file or a symlink).
@@ -129,6 +161,10 @@ impl Case {
                         of: of.into(),
                     });
                 }
+                "device" | "fifo" | "socket" => {
+                    let kind = Special::ALL.into_iter().find(|k| k.word() == word).unwrap();
+                    case.nodes.push(Node::Special(kind, rest.into()));
+                }
                 "layer" => case.layers.push(Vec::new()),
                 "answers" => case.answers = rest.parse().expect("answers N"),
                 "scope" => case.scope = word_of(rest, &["once", "run"]),
@@ -167,6 +203,7 @@ impl fmt::Display for Case {
                 Node::File(p) => writeln!(f, "file {p}")?,
                 Node::Link { at, to } => writeln!(f, "link {at} -> {to}")?,
                 Node::HardLink { at, of } => writeln!(f, "hardlink {at} = {of}")?,
+                Node::Special(kind, p) => writeln!(f, "{} {p}", kind.word())?,
             }
         }
         for layer in &self.layers {
@@ -186,7 +223,7 @@ impl fmt::Display for Case {
 }
 
 impl Pair {
-    /// Parses `read @/a/x`, `create @/a new`, …
+    /// Parses `read @/a/x`, `overwrite @/a/x`, `create @/a new`, …
     pub fn parse(text: &str) -> Pair {
         let mut words = text.split_whitespace();
         let (verb, path) = (words.next().unwrap(), words.next().unwrap().to_string());
@@ -194,6 +231,7 @@ impl Pair {
             "read" => Access::Read,
             "list" => Access::List,
             "write" => Access::Write,
+            "overwrite" => Access::Overwrite,
             "create" => Access::Create(words.next().expect("create DIR NAME").into()),
             "delete" => Access::Delete,
             _ => panic!("not an access: {text}"),
@@ -208,6 +246,7 @@ impl fmt::Display for Pair {
             Access::Read => write!(f, "read {}", self.path),
             Access::List => write!(f, "list {}", self.path),
             Access::Write => write!(f, "write {}", self.path),
+            Access::Overwrite => write!(f, "overwrite {}", self.path),
             Access::Create(name) => write!(f, "create {} {name}", self.path),
             Access::Delete => write!(f, "delete {}", self.path),
         }

@@ -1,16 +1,21 @@
-//! Random cases: a small tree of directories, files, symlinks and hard links with names chosen
+//! Random cases: a small tree of directories, files, devices, FIFOs, sockets, symlinks and hard
+//! links with names chosen
 //! to make globs collide, and profile layers that allow, deny and ask over it, nested, with
 //! `*`, `**`, `?` and `{a,b}`. Then every access that makes sense on every path.
 
-use crate::case::{Access, Case, Node, Pair, Rule};
+use crate::case::{Access, Case, Node, Pair, Rule, Special};
 use crate::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Few short names, so that `?`, `*` and `{a,b}` match several entries.
 pub const NAMES: &[&str] = &["a", "b", "ab", "ba", "x.txt", "y.txt", "xy"];
 /// The access words the profiles use (`rw` twice: broad grants make deep nesting).
-pub const ACCESS_WORDS: &[&str] = &["read", "write", "create", "delete", "list", "rw"];
-const WEIGHTED_ACCESS: &[&str] = &["read", "write", "create", "delete", "list", "rw", "rw"];
+pub const ACCESS_WORDS: &[&str] = &[
+    "read", "write", "create", "delete", "list", "truncate", "rw",
+];
+const WEIGHTED_ACCESS: &[&str] = &[
+    "read", "write", "create", "delete", "list", "truncate", "rw", "rw",
+];
 
 pub fn case(rng: &mut Rng) -> Case {
     let nodes = tree(rng);
@@ -70,6 +75,8 @@ fn fill(rng: &mut Rng, dir: &str, depth: usize, nodes: &mut Vec<Node>) {
         if depth < 3 && rng.chance(40) {
             nodes.push(Node::Dir(path.clone()));
             fill(rng, &path, depth + 1, nodes);
+        } else if rng.chance(20) {
+            nodes.push(Node::Special(*rng.pick(&Special::ALL), path));
         } else {
             nodes.push(Node::File(path));
         }
@@ -185,12 +192,24 @@ fn glob_component(rng: &mut Rng, name: &str) -> String {
 enum Kind {
     Dir,
     File,
+    /// A device, a FIFO or a socket.
+    Special,
     Missing,
 }
 
-/// Every access that makes sense on every path of the tree: reading and writing files,
-/// listing directories and creating a new file in them, and (last, since they change the
-/// tree) unlinking every file and symlink.
+/// What a program tries on an existing entry of `kind` (a new file in a directory aside).
+fn accesses(kind: Kind) -> &'static [Access] {
+    match kind {
+        Kind::Dir => &[Access::List, Access::Read],
+        Kind::File | Kind::Special => &[Access::Read, Access::Write, Access::Overwrite],
+        Kind::Missing => &[],
+    }
+}
+
+/// Every access that makes sense on every path of the tree: reading, writing and truncating
+/// files of every kind, listing and reading directories and creating new files in them
+/// (`O_EXCL`, and as a shell's `>`), and (last, since they change the tree) unlinking every
+/// entry that is not a directory.
 pub fn pairs(case: &Case) -> Vec<Pair> {
     let by_path: BTreeMap<&str, &Node> = case.nodes.iter().map(|n| (n.at(), n)).collect();
     let mut created: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -203,24 +222,25 @@ pub fn pairs(case: &Case) -> Vec<Pair> {
             access,
             path: path.to_string(),
         };
-        match kind {
-            Kind::Dir => {
-                pairs.push(pair(Access::List));
-                let used = created
-                    .entry(real.clone())
-                    .or_insert_with(|| children(&case.nodes, &real));
+        pairs.extend(accesses(kind).iter().cloned().map(pair));
+        if kind == Kind::Dir {
+            let used = created
+                .entry(real.clone())
+                .or_insert_with(|| children(&case.nodes, &real));
+            let mut new_name = || {
                 let name = NAMES
                     .iter()
                     .find(|n| !used.contains(**n))
                     .map_or_else(|| format!("new{}", used.len()), |n| n.to_string());
                 used.insert(name.clone());
-                pairs.push(pair(Access::Create(name)));
-            }
-            Kind::File => {
-                pairs.push(pair(Access::Read));
-                pairs.push(pair(Access::Write));
-            }
-            Kind::Missing => {}
+                name
+            };
+            let (created, overwritten) = (new_name(), new_name());
+            pairs.push(pair(Access::Create(created)));
+            pairs.push(Pair {
+                access: Access::Overwrite,
+                path: format!("{path}/{overwritten}"),
+            });
         }
     }
     pairs.extend(through_links(case, &by_path));
@@ -246,12 +266,8 @@ fn through_links(case: &Case, by_path: &BTreeMap<&str, &Node>) -> Vec<Pair> {
         };
         for name in children(&case.nodes, &real) {
             let path = format!("{at}/{name}");
-            let accesses: &[Access] = match resolve(by_path, &format!("{real}/{name}")).0 {
-                Kind::Dir => &[Access::List],
-                Kind::File => &[Access::Read, Access::Write],
-                Kind::Missing => &[],
-            };
-            pairs.extend(accesses.iter().map(|a| Pair {
+            let kind = resolve(by_path, &format!("{real}/{name}")).0;
+            pairs.extend(accesses(kind).iter().map(|a| Pair {
                 access: a.clone(),
                 path: path.clone(),
             }));
@@ -268,6 +284,7 @@ fn resolve(by_path: &BTreeMap<&str, &Node>, path: &str) -> (Kind, String) {
             _ if at == "@" => return (Kind::Dir, at),
             Some(Node::Dir(_)) => return (Kind::Dir, at),
             Some(Node::File(_) | Node::HardLink { .. }) => return (Kind::File, at),
+            Some(Node::Special(..)) => return (Kind::Special, at),
             Some(Node::Link { to, .. }) => at = to.clone(),
             None => return (Kind::Missing, at),
         }

@@ -42,18 +42,34 @@ pub fn paths(setup: &Setup, pair: &Pair) -> Vec<String> {
     needs(setup, pair).into_iter().map(|n| n.path).collect()
 }
 
-/// Where the kernel checks each right an access needs: an open on the file itself (a new
-/// file's own write right on its future path), a new entry and an unlink on the directory.
+/// Where the kernel checks each right an access needs, on what the path is now (symlinks
+/// followed): an open on the file itself (a new file's own write right on its future path), a
+/// new entry and an unlink on the directory. Reading needs `read_dir` on a directory and
+/// `read_file` on anything else; `O_TRUNC` needs `truncate` only on an existing regular file
+/// (the kernel ignores it on devices, FIFOs and sockets, and a new file is empty).
 fn needs(setup: &Setup, pair: &Pair) -> Vec<Need> {
     let path = setup.abs(&pair.path);
     let on = |right| Need {
         path: path.clone(),
         right,
     };
+    let found = std::fs::metadata(&path).ok().map(|m| m.file_type());
     match &pair.access {
+        Access::Read if found.is_some_and(|t| t.is_dir()) => vec![on("fs.read_dir")],
         Access::Read => vec![on("fs.read_file")],
         Access::List => vec![on("fs.read_dir")],
         Access::Write => vec![on("fs.write_file")],
+        Access::Overwrite => match found {
+            Some(t) if t.is_file() => vec![on("fs.write_file"), on("fs.truncate")],
+            Some(_) => vec![on("fs.write_file")],
+            None => vec![
+                Need {
+                    path: parent(&path).to_string(),
+                    right: "fs.make_reg",
+                },
+                on("fs.write_file"),
+            ],
+        },
         Access::Create(name) => vec![
             on("fs.make_reg"),
             Need {
@@ -142,7 +158,7 @@ fn target(setup: &Setup, pair: &Pair, reports: &HashMap<String, Value>) -> Strin
     let path = setup.abs(&pair.path);
     let canonical = |p: &str| reports[p]["path"].as_str().unwrap_or_default().to_string();
     match &pair.access {
-        Access::Read | Access::List | Access::Write => canonical(&path),
+        Access::Read | Access::List | Access::Write | Access::Overwrite => canonical(&path),
         Access::Create(name) => canonical(&format!("{path}/{name}")),
         Access::Delete => {
             let (dir, name) = path.rsplit_once('/').unwrap();

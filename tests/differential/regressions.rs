@@ -159,3 +159,75 @@ fn an_answer_about_a_file_named_like_a_glob_covers_only_that_file() {
         &["read @/d/a*", "read @/d/ab"],
     );
 }
+
+/// Found as: under a supervisor (here for an `ask delete`), a shell's `echo x > DEVICE`
+/// (`O_WRONLY | O_CREAT | O_TRUNC`) was refused for want of the truncate right, which the
+/// kernel does not ask for on a device (it ignores `O_TRUNC` there); `/dev/null` was refused
+/// so in every supervised run. The supervisor now asks for what the kernel asks, by file type.
+#[test]
+fn a_device_opened_to_overwrite_needs_no_truncate_right_under_a_supervisor() {
+    agrees(
+        "dir @/x.txt
+         device @/x.txt/y.txt
+         layer
+         allow write @
+         ask delete @/x.txt
+         answers 70",
+        "overwrite @/x.txt/y.txt",
+    );
+}
+
+/// The same for a FIFO (asked about its write, which is all it needs) and a socket's file
+/// (whose open the kernel refuses with `ENXIO` once Landlock let it by).
+#[test]
+fn a_fifo_or_a_socket_opened_to_overwrite_needs_no_truncate_right() {
+    agrees(
+        "fifo @/ab
+         layer
+         ask write @/ab
+         reach relative
+         answers 843",
+        "overwrite @/ab",
+    );
+    agrees(
+        "dir @/ba
+         dir @/ba/ab
+         socket @/ba/ab/a
+         layer
+         allow write @
+         ask list @/*/ab/xy
+         reach relative
+         answers 791",
+        "overwrite @/ba/ab/a",
+    );
+}
+
+/// Found with the above: `creat()` or a shell's `>` making a new file was refused where
+/// truncating is not allowed, but the kernel never truncates a file its open created.
+#[test]
+fn a_new_file_made_by_overwriting_needs_no_truncate_right() {
+    agrees(
+        "layer
+         allow create @
+         ask truncate @/x.t?t
+         allow write @
+         reach relative
+         answers 107",
+        "overwrite @/b",
+    );
+}
+
+/// Found with the above: a directory opened for reading without `O_DIRECTORY` needs
+/// `read_dir`, but the fast path, which does not look at what it opens, checked `read_file`
+/// alone and let Landlock refuse what the supervisor carries out. It now checks every right an
+/// open could need on any kind of file.
+#[test]
+fn a_directory_read_without_o_directory_is_decided_on_read_dir() {
+    agrees(
+        "layer
+         ask list @/x.txt/a/ab/xy
+         allow read @
+         answers 864",
+        "read @",
+    );
+}

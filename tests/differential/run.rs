@@ -2,7 +2,7 @@
 //! path the pairs need, and one program under llrun that tries every pair and prints what the
 //! kernel (or the supervisor) answered, with asks answered by the scripted prompt client.
 
-use crate::case::{Access, Case, Node, Pair, allows};
+use crate::case::{Access, Case, Node, Pair, Special, allows};
 use crate::common::client::Client;
 use crate::common::{BASE, Sandbox, llrun};
 use serde_json::{Value, json};
@@ -10,10 +10,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The rights the pairs exercise (explain reports only these).
-const RIGHTS: &str = "fs.read_file,fs.read_dir,fs.write_file,fs.make_reg,fs.remove_file";
+const RIGHTS: &str =
+    "fs.read_file,fs.read_dir,fs.write_file,fs.truncate,fs.make_reg,fs.remove_file";
 
 /// Tries each `[op, path]` of `sys.argv[2]` in order and prints a JSON list of `ok` or the
 /// errno's name. Waits for the file `sys.argv[1]` first (the prompt client is attached).
+///
+/// Every open is `O_NONBLOCK`, so that a FIFO opens at once. `ENXIO` counts as `ok`: the kernel
+/// gives it after Landlock let the open by (`do_dentry_open` calls `security_file_open` before
+/// the file's own `open`), for a FIFO opened for writing without a reader and for a socket.
 const PROGRAM: &str = r#"
 import errno, json, os, sys, time
 ready, relative, ops = sys.argv[1], sys.argv[2] == 'relative', json.loads(sys.argv[3])
@@ -28,21 +33,25 @@ def opener(path):
     d = os.open(parent, os.O_PATH | os.O_DIRECTORY)
     nofollow = 0 if os.path.islink(path) else os.O_NOFOLLOW
     return lambda _, flags, *mode: os.open(name, flags | nofollow, *mode, dir_fd=d), d
+NB = os.O_NONBLOCK
 def attempt(op, path):
     open_, d = opener(path)
     try:
         if op == 'read':
-            fd = open_(path, os.O_RDONLY)
+            fd = open_(path, os.O_RDONLY | NB)
             try: os.read(fd, 1)
+            except IsADirectoryError: pass
             finally: os.close(fd)
         elif op == 'list':
             fd = open_(path, os.O_RDONLY | os.O_DIRECTORY)
             try: os.listdir(fd)
             finally: os.close(fd)
         elif op == 'write':
-            fd = open_(path, os.O_WRONLY | os.O_APPEND)
+            fd = open_(path, os.O_WRONLY | os.O_APPEND | NB)
             try: os.write(fd, b'w')
             finally: os.close(fd)
+        elif op == 'overwrite':
+            os.close(open_(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | NB, 0o644))
         elif op == 'create':
             os.close(open_(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         elif op == 'delete':
@@ -56,7 +65,7 @@ for op, path in ops:
         attempt(op, path)
         out.append('ok')
     except OSError as e:
-        out.append(errno.errorcode.get(e.errno, str(e.errno)))
+        out.append('ok' if e.errno == errno.ENXIO else errno.errorcode.get(e.errno, str(e.errno)))
 print(json.dumps(out))
 "#;
 
@@ -123,6 +132,7 @@ impl Setup {
                     std::fs::write(&at, "").unwrap();
                 }
             }
+            Node::Special(kind, _) => make_special(*kind, Path::new(&at)),
         }
     }
 
@@ -214,6 +224,7 @@ impl Setup {
             Access::Read => json!(["read", path]),
             Access::List => json!(["list", path]),
             Access::Write => json!(["write", path]),
+            Access::Overwrite => json!(["overwrite", path]),
             Access::Create(name) => json!(["create", format!("{path}/{name}")]),
             Access::Delete => json!(["delete", path]),
         }
@@ -238,6 +249,25 @@ impl Setup {
                 reply.answer(m, &json!({"decision": decision, "scope": scope}));
             },
         )
+    }
+}
+
+/// Makes a device like `/dev/null` (1:3), a FIFO or a socket's file at `at`. Where no device
+/// can be made or opened (not root, a `nodev` file system) the device is a symlink to
+/// `/dev/null` itself: the same kind of file, decided by `/dev/null`'s rules.
+fn make_special(kind: Special, at: &Path) {
+    use nix::sys::stat::{Mode, SFlag, makedev, mknod};
+    let all = Mode::from_bits_truncate(0o666);
+    match kind {
+        Special::Device => {
+            let made = mknod(at, SFlag::S_IFCHR, all, makedev(1, 3)).is_ok();
+            if !made || std::fs::File::open(at).is_err() {
+                let _ = std::fs::remove_file(at);
+                std::os::unix::fs::symlink("/dev/null", at).unwrap();
+            }
+        }
+        Special::Fifo => nix::unistd::mkfifo(at, all).unwrap(),
+        Special::Socket => drop(std::os::unix::net::UnixListener::bind(at).unwrap()),
     }
 }
 

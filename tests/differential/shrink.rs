@@ -78,7 +78,7 @@ fn narrower_rules(case: &Case, i: usize, j: usize) -> Vec<Case> {
     let rule = &case.layers[i][j];
     let mut out = Vec::new();
     if rule.access == "rw" {
-        for access in ["read", "write", "create", "delete", "list"] {
+        for access in ["read", "write", "create", "delete", "list", "truncate"] {
             let mut c = case.clone();
             c.layers[i][j].access = access;
             out.push(c);
