@@ -5,7 +5,7 @@
 use super::verdict::{RightVerdict, Supervision};
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::Layer;
 use crate::policy::access::raw_name;
 use crate::source::SourceMap;

@@ -2,7 +2,8 @@
 //! every message about a statement is written here, where it can name the statement.
 
 use super::args::{self, Args};
-use super::ast::{RuleKind, Stmt, StmtKind};
+use super::ast::{Stmt, StmtKind};
+use crate::policy::RuleKind;
 use super::blocks::Tree;
 use super::lex::Tok;
 use super::words::{self, KEYWORDS};

@@ -2,7 +2,8 @@
 //! one number or range that is wrong.
 
 use super::args::{self, Args};
-use super::ast::{NetOp, PortRange, RuleKind, RuleTarget, Spanned, StmtKind};
+use super::ast::{RuleTarget, Spanned, StmtKind};
+use crate::policy::{NetOp, PortRange, RuleKind};
 use super::lex::Tok;
 use super::words;
 use crate::diag::Diagnostic;

@@ -3,7 +3,8 @@
 //! as written and the user should hear it at the line that says it.
 
 use super::args::{self, Args, spanned};
-use super::ast::{AccessWord, RuleKind, RuleTarget, Spanned, StmtKind, Word};
+use super::ast::{RuleTarget, Spanned, StmtKind, Word};
+use crate::policy::{AccessWord, RuleKind};
 use super::lex::Tok;
 use super::net;
 use super::words::{self, ACCESS, NET_OPS, RAW};
@@ -117,7 +118,7 @@ fn unknown(piece: &str, span: crate::source::Span) -> Diagnostic {
 /// `ask` with exec in its rights: the kernel checks exec on the file itself, so a file opened
 /// by the supervisor and passed in cannot be executed; the rule could never be honoured.
 fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
-    let Some(word) = access.iter().find(|w| words::includes_exec(w.value)) else {
+    let Some(word) = access.iter().find(|w| crate::policy::access::includes_exec(w.value)) else {
         return Ok(());
     };
     let what = match word.value {

@@ -3,7 +3,7 @@
 
 use super::log::Log;
 use super::policy::{Policy, PortAnswer};
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::pattern::Pattern;
 use crate::prompt::Ask;
 use llrun_kernel::{FsAccess, NetAccess};
@@ -204,7 +204,7 @@ pub fn words(rights: FsAccess) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::ast::PortRange;
+    use crate::policy::PortRange;
     use crate::policy::{Layer, NetRule};
     use crate::source::{FileId, SourceMap, Span};
 
