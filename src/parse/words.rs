@@ -82,3 +82,16 @@ pub fn quoted_list(words: &[&str]) -> String {
         .join(", ")
 }
 
+
+/// Whether `s` is a variable name: `[A-Za-z_][A-Za-z0-9_]*` (the grammar's `name`).
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The hint for a malformed name, shared by `${…}`, `set` and `env`.
+pub const NAME_HINT: &str =
+    "names are letters, digits and `_`, and do not start with a digit, e.g. `APP_DIR`";
