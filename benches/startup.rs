@@ -70,6 +70,29 @@ fn main() {
         "10,000 rules                          {:>9.3} ms (median of 15; target < 50 ms)",
         ms(times[times.len() / 2])
     );
+    let parse = parse_only(&big);
+    println!(
+        "  of which parse (grammar/llp.pest)   {:>9.3} ms ({:.0}% of the whole)",
+        ms(parse),
+        100.0 * ratio(parse, times[times.len() / 2])
+    );
+}
+
+/// The parse stage alone on one file, median of 15: text → syntax tree.
+fn parse_only(file: &Path) -> Duration {
+    let text = std::fs::read_to_string(file).expect("read");
+    let mut sources = llrun::source::SourceMap::new();
+    let id = sources.add(file.to_path_buf(), text.into(), None);
+    let mut times: Vec<Duration> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            let parsed = llrun::parse::parse(&sources, id).expect("parse");
+            std::hint::black_box(&parsed);
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
 }
 
 fn peers() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {

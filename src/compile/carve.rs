@@ -10,7 +10,7 @@
 //! match beneath it can change the winner. So a carve can only lose precision (narrow), never
 //! grant what the profile denies (widen). What is lost is recorded as a [`Narrowing`].
 
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::pattern::States;
 use crate::policy::{FsRule, Layer, rank};
 use crate::source::Span;

@@ -9,7 +9,7 @@ pub mod carve;
 pub mod net;
 pub mod support;
 
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::{Compat, Layer};
 use carve::{CarveError, Narrowing};
 use llrun_kernel::landlock::RulesetPlan;

@@ -1,6 +1,6 @@
 //! TCP port rules → Landlock port rules.
 
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::{Layer, ports};
 use llrun_kernel::NetAccess;
 use llrun_kernel::landlock::PortRule;

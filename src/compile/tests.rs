@@ -5,7 +5,7 @@
 //! the compiler reported a narrowing covering that path.
 
 use super::carve::{Why, carve};
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::pattern::Pattern;
 use crate::policy::{FsRule, Layer};
 use crate::source::{FileId, Span};

@@ -11,7 +11,7 @@ pub mod verdict;
 
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::Layer;
 use crate::policy::access::raw_name;
 use crate::profiles::Loaded;

@@ -14,7 +14,7 @@
 //! once (see [`super::report`]). One more thing is worth a warning: a profile file the program
 //! itself may write, since an edit it makes would apply to its own sandbox.
 
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::access::describe;
 use crate::policy::{Compat, Layer};
 use crate::source::Span;

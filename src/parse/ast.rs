@@ -1,7 +1,10 @@
 //! The syntax tree of one `.llp` file, as written: nothing is expanded, looked up or checked
 //! against the system yet. That is the resolver's job; this stage only guarantees that every
-//! statement is well-formed and every keyword and access word is known.
+//! statement is well-formed and every keyword and access word is known. The rule vocabulary in
+//! the tree (rule kinds, access words, network operations, port ranges) is `policy`'s: the tree
+//! only says where each was written.
 
+use crate::policy::{AccessWord, NetOp, PortRange, RuleKind};
 use crate::source::Span;
 
 /// A value with the place it was written.
@@ -20,43 +23,6 @@ pub struct Word {
     pub quoted: bool,
     pub literal_dollars: Vec<usize>,
     pub span: Span,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RuleKind {
-    Allow,
-    Ask,
-    Deny,
-}
-
-/// One access word: a known word, a group, or a raw `fs.NAME` right (already validated).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessWord {
-    Read,
-    List,
-    Write,
-    Exec,
-    Create,
-    Delete,
-    Truncate,
-    Ioctl,
-    Rw,
-    All,
-    /// A raw right, as its `llrun_kernel::FsAccess` bits.
-    Raw(u64),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetOp {
-    Connect,
-    Bind,
-}
-
-/// An inclusive port range; `*` is `0..=65535`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PortRange {
-    pub first: u16,
-    pub last: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,22 @@ use super::ast::{Cond, Stmt, StmtKind};
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
+/// What one line of the file adds to the tree.
+#[derive(Debug)]
+pub enum Line {
+    Stmt(Stmt),
+    /// `if COND {`: the `if` word and the whole line.
+    Open {
+        cond: Cond,
+        keyword: Span,
+        span: Span,
+    },
+    /// `} else {`: the brace and the `else` word.
+    Else { brace: Span, word: Span },
+    /// `}`.
+    Close(Span),
+}
+
 /// Deepest nesting of `if` blocks accepted.
 pub const MAX_DEPTH: usize = 64;
 
@@ -32,6 +48,23 @@ impl Tree {
         Tree {
             top: Vec::with_capacity(lines),
             open: Vec::new(),
+        }
+    }
+
+    /// Adds one line.
+    pub fn add(&mut self, line: Line) -> Result<(), Diagnostic> {
+        match line {
+            Line::Stmt(stmt) => {
+                self.push(stmt);
+                Ok(())
+            }
+            Line::Open {
+                cond,
+                keyword,
+                span,
+            } => self.open(cond, keyword, span),
+            Line::Else { brace, word } => self.otherwise(brace, word),
+            Line::Close(brace) => self.close(brace),
         }
     }
 

@@ -1,188 +1,236 @@
-//! One line of words → a statement (or a block boundary). The grammar only splits words, so
-//! every message about a statement is written here, where it can name the statement.
+//! A statement of the grammar → a line of the syntax tree, read off pest's pairs.
+//!
+//! The grammar has already checked the form of the statement, so this only looks words up and
+//! checks the values the grammar leaves open (an access word, a port's range), with the same
+//! word checks that [`explain`] uses. When one fails the answer is `None`, and the caller asks
+//! [`explain`] for the error: it reads the whole line and reports its first mistake, as it
+//! would for a line the grammar refused, so each error is written once.
 
-use super::args::{self, Args};
-use super::ast::{RuleKind, Stmt, StmtKind};
-use super::blocks::Tree;
-use super::lex::Tok;
-use super::words::{self, KEYWORDS};
-use super::{cond, env, include, rule, stmt};
-use crate::diag::Diagnostic;
-use crate::source::Span;
+use super::ast::{Cond, EnvAction, IncludeTarget, RuleTarget, Spanned, Stmt, StmtKind, Word};
+use super::blocks::Line;
+use super::explain::{env, include, net, rule, stmt};
+use super::grammar::Rule;
+use super::token::{self, Tok};
+use super::words::{self, CMP_OPS, RULE_KINDS};
+use crate::policy::ports::NET_OPS;
+use crate::policy::{AccessWord, RuleKind};
+use crate::source::{FileId, Span};
+use pest::iterators::Pair;
 
-/// Adds the statement on one logical line (never empty) to `tree`.
-pub fn line(tree: &mut Tree, toks: &[Tok]) -> Result<(), Diagnostic> {
-    stray_backslash(toks)?;
-    let Some((first, words)) = toks.split_first() else {
-        return Ok(());
+type P<'a> = Pair<'a, Rule>;
+
+/// The line that a statement pair (any rule of `statement` but `malformed`) stands for.
+pub fn line(pair: P, file: FileId) -> Option<Line> {
+    let at = Reader { file };
+    let span = at.span(&pair);
+    let kind = match pair.as_rule() {
+        Rule::block_close => return Some(Line::Close(span)),
+        Rule::block_else => return Some(block_else(&pair, span)),
+        Rule::if_open => {
+            let keyword = Span {
+                end: span.start + 2,
+                ..span
+            };
+            let cond = at.condition(pair.into_inner().next()?)?;
+            return Some(Line::Open {
+                cond,
+                keyword,
+                span,
+            });
+        }
+        Rule::include => at.include(pair)?,
+        Rule::set => at.set(pair)?,
+        Rule::env => at.env(pair.into_inner().next()?)?,
+        Rule::rule => at.rule(pair)?,
+        Rule::isolate => {
+            let scopes = pair.into_inner().map(|p| stmt::scope(&at.tok(&p)).ok());
+            StmtKind::Isolate(scopes.collect::<Option<_>>()?)
+        }
+        Rule::require => StmtKind::RequireAbi(at.abi(&pair.into_inner().next()?)?),
+        Rule::compat => {
+            StmtKind::Compat(stmt::compat_mode(&at.tok(&pair.into_inner().next()?)).ok()?)
+        }
+        Rule::mkdir => {
+            let dirs = pair.into_inner().map(|p| stmt::directory(&at.tok(&p)).ok());
+            StmtKind::Mkdir(dirs.collect::<Option<_>>()?)
+        }
+        _ => return None,
     };
-    let span = line_span(toks);
-    if first.quoted {
-        return Err(Diagnostic::new(
-            first.span,
-            "a statement starts with a keyword, not a quoted word",
-        )
-        .with_hint(format!("e.g. `allow read {}`", args::shorten(&first.text))));
+    Some(Line::Stmt(Stmt { kind, span }))
+}
+
+/// `} else {`: where the brace and the `else` are.
+fn block_else(pair: &P, span: Span) -> Line {
+    let at = pair.as_str().find("else").unwrap_or(0);
+    Line::Else {
+        brace: Span {
+            end: span.start + 1,
+            ..span
+        },
+        word: Span {
+            start: span.start + at,
+            end: span.start + at + 4,
+            ..span
+        },
     }
-    match &*first.text {
-        "}" => close(tree, first.span, words),
-        "if" => {
-            args::no_glue(words)?;
-            tree.open(cond::header(first.span, words)?, first.span, span)
+}
+
+/// Reads the pairs of one file.
+#[derive(Clone, Copy)]
+struct Reader {
+    file: FileId,
+}
+
+impl Reader {
+    fn span(self, pair: &P) -> Span {
+        token::span_of(pair, 0, self.file)
+    }
+
+    fn tok<'a>(self, pair: &P<'a>) -> Tok<'a> {
+        token::word(pair, 0, self.file)
+    }
+
+    fn word(self, pair: &P) -> Word {
+        self.tok(pair).to_word()
+    }
+
+    fn name(self, pair: &P) -> Spanned<String> {
+        Spanned {
+            value: pair.as_str().to_string(),
+            span: self.span(pair),
         }
-        kw => {
-            let kind = statement(kw, first.span, words)?;
-            tree.push(Stmt { kind, span });
-            Ok(())
+    }
+
+    fn abi(self, pair: &P) -> Option<Spanned<u32>> {
+        stmt::abi_number(&self.tok(pair)).ok()
+    }
+
+    /// `[not] exists PATH`, `[not] env NAME`, `[not] abi OP N`.
+    fn condition(self, pair: P) -> Option<Cond> {
+        let mut parts = pair.into_inner();
+        let mut test = parts.next()?;
+        let negated = test.as_rule() == Rule::negation;
+        if negated {
+            test = parts.next()?;
         }
+        let which = test.as_rule();
+        let mut args = test.into_inner();
+        let cond = match which {
+            Rule::cond_exists => Cond::Exists(self.word(&args.next()?)),
+            Rule::cond_env => Cond::Env(self.name(&args.next()?)),
+            _ => {
+                let op = words::lookup(CMP_OPS, args.next()?.as_str())?;
+                Cond::Abi(op, self.abi(&args.next()?)?)
+            }
+        };
+        Some(if negated {
+            Cond::Not(Box::new(cond))
+        } else {
+            cond
+        })
     }
-}
 
-/// A statement that is not block structure.
-fn statement(kw: &str, at: Span, words: &[Tok]) -> Result<StmtKind, Diagnostic> {
-    if !KEYWORDS.contains(&kw) {
-        return Err(unknown(at, kw));
+    /// `include[?] <NAME>` or `include[?] "PATH"`.
+    fn include(self, pair: P) -> Option<StmtKind> {
+        let mut parts = pair.into_inner();
+        let kw = parts.next()?.as_str();
+        let target = parts.next()?;
+        let tok = self.tok(&target);
+        let target: IncludeTarget = include::target(kw, &tok).ok()?;
+        Some(StmtKind::Include {
+            optional: kw.ends_with('?'),
+            target,
+        })
     }
-    if !assigns(kw, words) {
-        args::no_glue(words)?;
-    }
-    no_braces(words)?;
-    let args = Args::new(at, words);
-    match kw {
-        "allow" => rule::rule(RuleKind::Allow, kw, args),
-        "deny" => rule::rule(RuleKind::Deny, kw, args),
-        "ask" => rule::rule(RuleKind::Ask, kw, args),
-        "include" => include::include(false, kw, args),
-        "include?" => include::include(true, kw, args),
-        "set" => env::set(args),
-        "env" => env::env(args),
-        "isolate" => stmt::isolate(args),
-        "require" => stmt::require(args),
-        "mkdir" => stmt::mkdir(args),
-        _ => stmt::compat(args),
-    }
-}
 
-/// `set NAME=VALUE` and `env set NAME=VALUE…`, where `NAME=` may be glued to a quoted value
-/// (checked, with every other glue, in [`env`]).
-fn assigns(kw: &str, rest: &[Tok]) -> bool {
-    let first = rest.first().filter(|t| !t.quoted).map(|t| &*t.text);
-    match kw {
-        "set" => first.is_some_and(|t| t.contains('=')),
-        "env" => first == Some("set"),
-        _ => false,
+    /// `set NAME = VALUE` or `set NAME=VALUE`.
+    fn set(self, pair: P) -> Option<StmtKind> {
+        let mut parts = pair.into_inner();
+        let first = parts.next()?;
+        let (name, value) = match parts.next() {
+            Some(value) => (self.name(&first), self.word(&value)),
+            None => self.assignment(first)?,
+        };
+        Some(StmtKind::Set { name, value })
     }
-}
 
-fn unknown(span: Span, kw: &str) -> Diagnostic {
-    let (message, hint) = match kw {
-        "else" => (
-            "`else` must follow the `}` that closes the `if` block".to_string(),
-            "write `} else {` on one line".to_string(),
-        ),
-        "{" => (
-            "unexpected `{`".to_string(),
-            "`{` goes at the end of an `if` line, e.g. `if exists /opt/app {`".to_string(),
-        ),
-        _ if kw.starts_with('}') => (
-            "`}` must stand alone".to_string(),
-            "put `}` on its own line, or write `} else {` with blanks".to_string(),
-        ),
-        _ if kw.starts_with(['/', '~', '$']) => (
-            format!(
-                "a statement cannot start with the pattern `{}`",
-                args::shorten(kw)
-            ),
-            format!(
-                "start with a keyword, e.g. `allow read {}`",
-                args::shorten(kw)
-            ),
-        ),
-        _ => (
-            format!("unknown statement `{}`", args::shorten(kw)),
-            unknown_hint(kw),
-        ),
-    };
-    Diagnostic::new(span, message).with_hint(hint)
-}
-
-/// What to write instead of an unknown first word.
-fn unknown_hint(kw: &str) -> String {
-    if words::lookup(words::ACCESS, kw).is_some() || words::lookup(words::NET_OPS, kw).is_some() {
-        return format!("rules start with `allow`, `deny` or `ask`, e.g. `allow {kw} …`");
-    }
-    // `include<x>`, `allow,read`: a keyword run into what follows it.
-    let glued = KEYWORDS
-        .iter()
-        .filter(|k| kw.len() > k.len() && kw.starts_with(**k))
-        .max_by_key(|k| k.len());
-    match glued {
-        Some(k) if !kw[k.len()..].starts_with(|c: char| c.is_alphanumeric()) => {
-            format!("put a blank after `{k}`")
-        }
-        _ => words::hint(kw, KEYWORDS),
-    }
-}
-
-/// `}` alone, or `} else {`; `rest` is what follows the `}`.
-fn close(tree: &mut Tree, brace: Span, rest: &[Tok]) -> Result<(), Diagnostic> {
-    let Some(next) = rest.first() else {
-        return tree.close(brace);
-    };
-    if !args::is(next, "else") {
-        return Err(args::unexpected(next).with_hint(
-            "`}` stands alone on its line (or `} else {`); put the statement on the next line",
-        ));
-    }
-    args::no_glue(rest)?;
-    match rest.get(1) {
-        Some(w) if args::is(w, "{") && rest.len() == 2 => tree.otherwise(brace, next.span),
-        Some(w) if args::is(w, "if") => Err(Diagnostic::new(w.span, "`else if` is not supported")
-            .with_hint(
-                "write `} else {`, put the inner `if … {` on the next line, and close both blocks",
-            )),
-        Some(w) if args::is(w, "{") => {
-            Err(args::unexpected(&rest[2]).with_hint("`} else {` ends the line"))
-        }
-        Some(w) => Err(args::unexpected(w).with_hint("write `} else {`")),
-        None => Err(Diagnostic::new(
-            Span {
-                start: next.span.end,
-                ..next.span
+    /// `NAME=VALUE`, the value possibly empty.
+    fn assignment(self, pair: P) -> Option<(Spanned<String>, Word)> {
+        let end = self.span(&pair).end;
+        let mut parts = pair.into_inner();
+        let name = self.name(&parts.next()?);
+        let value = match parts.next() {
+            Some(value) => self.word(&value),
+            None => Word {
+                text: String::new(),
+                quoted: false,
+                literal_dollars: Vec::new(),
+                span: Span { start: end, ..name.span },
             },
-            "`else` needs `{`",
-        )
-        .with_hint("write `} else {`")),
+        };
+        Some((name, value))
     }
-}
 
-/// `{` and `}` as words of an ordinary statement are almost certainly misplaced block braces.
-fn no_braces(toks: &[Tok]) -> Result<(), Diagnostic> {
-    match toks.iter().find(|t| args::is(t, "{") || args::is(t, "}")) {
-        None => Ok(()),
-        Some(t) if t.text == "{" => Err(args::unexpected(t)
-            .with_hint("only an `if` line opens a block: `if exists /opt/app {`")),
-        Some(t) => Err(args::unexpected(t).with_hint("`}` closes a block on its own line")),
+    /// `env keep|unset NAME…` or `env set NAME=VALUE…`.
+    fn env(self, action: P) -> Option<StmtKind> {
+        let which = action.as_rule();
+        let args = action.into_inner();
+        if which == Rule::env_assign {
+            let pairs = args.map(|p| self.assignment(p));
+            return Some(StmtKind::Env(EnvAction::Set(pairs.collect::<Option<_>>()?)));
+        }
+        let toks: Vec<Tok> = args.map(|p| self.tok(&p)).collect();
+        let (name, make): (_, fn(Vec<Word>) -> EnvAction) = match which {
+            Rule::env_keep => ("keep", EnvAction::Keep),
+            _ => ("unset", EnvAction::Unset),
+        };
+        Some(StmtKind::Env(make(env::name_patterns(name, &toks).ok()?)))
     }
-}
 
-/// A `\` followed by blanks is a word, not a line continuation: say so rather than treating it
-/// as a pattern.
-fn stray_backslash(toks: &[Tok]) -> Result<(), Diagnostic> {
-    match toks.iter().find(|t| args::is(t, "\\")) {
-        None => Ok(()),
-        Some(t) => Err(Diagnostic::new(
-            t.span,
-            "`\\` continues a line only as its very last character",
-        )
-        .with_hint("remove the blanks (or comment) after the `\\`, or remove the `\\`")),
+    /// `allow|deny|ask ACCESS PATTERN…` or `allow|deny|ask connect|bind tcp PORTS`.
+    fn rule(self, pair: P) -> Option<StmtKind> {
+        let mut parts = pair.into_inner();
+        let kind = words::lookup(RULE_KINDS, parts.next()?.as_str())?;
+        let body = parts.next()?;
+        let net = body.as_rule() == Rule::net_rule;
+        let mut parts = body.into_inner();
+        let head = parts.next()?;
+        if net {
+            let op = words::lookup(NET_OPS, head.as_str())?;
+            let ports = parts.next()?.into_inner().map(|p| {
+                let span = self.span(&p);
+                let range = net::range(p.as_str(), span).ok()?;
+                Some(Spanned { value: range, span })
+            });
+            let ports = ports.collect::<Option<_>>()?;
+            let target = RuleTarget::Tcp { op, ports };
+            return Some(StmtKind::Rule {
+                kind,
+                access: Vec::new(),
+                target,
+            });
+        }
+        let access = self.access(kind, head)?;
+        let paths = parts.map(|p| rule::pattern(&self.tok(&p)).ok());
+        let target = RuleTarget::Paths(paths.collect::<Option<_>>()?);
+        Some(StmtKind::Rule {
+            kind,
+            access,
+            target,
+        })
     }
-}
 
-/// From the first word to the last: the statement's place for `file:line` and carets.
-fn line_span(toks: &[Tok]) -> Span {
-    Span {
-        end: toks[toks.len() - 1].span.end,
-        ..toks[0].span
+    /// `read,exec,fs.make_sock`; `ask` never with exec.
+    fn access(self, kind: RuleKind, list: P) -> Option<Vec<Spanned<AccessWord>>> {
+        let words = list.into_inner().map(|p| {
+            let span = self.span(&p);
+            let value = rule::access_word(p.as_str(), span).ok()?;
+            Some(Spanned { value, span })
+        });
+        let access: Vec<_> = words.collect::<Option<_>>()?;
+        if kind == RuleKind::Ask {
+            rule::no_exec(&access).ok()?;
+        }
+        Some(access)
     }
 }

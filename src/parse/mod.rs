@@ -1,17 +1,15 @@
 //! Stage 1: profile text → [`ast::ParsedFile`].
 //!
-//! The work is split by what can go wrong, so each error is raised where it can be explained:
+//! `grammar/llp.pest` is the grammar of the language; this stage reads a file in three steps,
+//! each raising the errors it can explain best:
 //! - [`text`] refuses what is not profile text at all (NUL, control characters, huge lines);
-//! - [`grammar`] (pest, `grammar/llp.pest`) splits the file into lines, [`lex`] splits lines
-//!   into words (with [`scan`] for its inner loops), and [`word`] unquotes them and checks
-//!   `${…}`;
-//! - [`build`] turns each line into a statement ([`rule`], [`net`], [`include`], [`env`],
-//!   [`cond`], [`stmt`]), with the vocabulary in [`words`];
-//! - [`blocks`] pairs `if … {` with `}`.
-//!
-//! The grammar is deliberately loose (a line is words) so that a mistake inside a known
-//! statement is reported as that statement's mistake, never as "unknown statement" or as a
-//! generic "expected …".
+//! - [`grammar`] (pest) reads the file into statements, and [`build`] turns each statement's
+//!   pairs into a line of the tree ([`token`] gives words their text; the vocabulary is looked
+//!   up in [`words`], whose rule words are `policy`'s), which [`blocks`] pairs into `if`
+//!   blocks;
+//! - [`explain`] says what is wrong with a line that the grammar refused (the grammar's
+//!   recovery rule `malformed`) or whose words the builder refused, naming the statement and
+//!   what to write instead, never a generic "expected …".
 //!
 //! Start-up time matters (every sandboxed program pays for the parse), so words are slices of
 //! the source: a statement copies only the words it keeps in the tree.
@@ -19,20 +17,12 @@
 pub mod ast;
 pub mod write;
 
-mod args;
 mod blocks;
 mod build;
-mod cond;
-mod env;
+mod explain;
 mod grammar;
-mod include;
-mod lex;
-mod net;
-mod rule;
-mod scan;
-mod stmt;
 mod text;
-mod word;
+mod token;
 mod words;
 
 #[cfg(test)]
@@ -41,6 +31,7 @@ mod tests;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use ast::ParsedFile;
+use grammar::Rule;
 
 /// Parses one loaded file. The first error ends the parse: later errors are often caused by
 /// the first (an unclosed quote, a missing `}`), and one precise message beats a cascade.
@@ -48,7 +39,17 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<ParsedFile, Diagnostic
     let text = &sources.get(file).text;
     let lines = text::check(text, file)?;
     let mut tree = blocks::Tree::with_lines(lines);
-    lex::for_each_line(text, file, |toks| build::line(&mut tree, toks))?;
+    for pair in grammar::statements(text, file)? {
+        let span = token::span_of(&pair, 0, file);
+        let line = match pair.as_rule() {
+            Rule::malformed => None,
+            _ => build::line(pair, file),
+        };
+        match line {
+            Some(line) => tree.add(line)?,
+            None => return Err(explain::statement(&mut tree, text, span, file)),
+        }
+    }
     let stmts = tree.finish()?;
     if stmts.is_empty() {
         return Err(Diagnostic::new(Span { file, start: 0, end: 0 }, "profile is empty").with_hint(

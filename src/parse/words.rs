@@ -1,52 +1,22 @@
 //! The fixed vocabulary of the language, as tables: each table is both the lookup for parsing
-//! and the candidate list for "did you mean", so the two can never disagree.
+//! and the candidate list for "did you mean", so the two can never disagree. The rule
+//! vocabulary (rule kinds, access words, network operations) lives in `policy` and is only
+//! re-exported here.
 
-use super::ast::{AccessWord, CmpOp, CompatMode, NetOp, ScopeWord};
+use super::ast::{CmpOp, CompatMode, ScopeWord};
 use crate::diag::did_you_mean;
-use llrun_kernel::FsAccess;
+
+/// The rule vocabulary is `policy`'s; it is named here so that the parser has one place to
+/// look words up.
+pub use crate::policy::RULE_KINDS;
+pub use crate::policy::access::{RAW, WORDS as ACCESS};
+pub use crate::policy::ports::NET_OPS;
 
 /// Words that start a statement (`}` and `} else {` are handled as block structure).
 pub const KEYWORDS: &[&str] = &[
     "include", "include?", "set", "allow", "deny", "ask", "isolate", "if", "require", "compat",
     "env", "mkdir",
 ];
-
-pub const ACCESS: &[(&str, AccessWord)] = &[
-    ("read", AccessWord::Read),
-    ("list", AccessWord::List),
-    ("write", AccessWord::Write),
-    ("exec", AccessWord::Exec),
-    ("create", AccessWord::Create),
-    ("delete", AccessWord::Delete),
-    ("truncate", AccessWord::Truncate),
-    ("ioctl", AccessWord::Ioctl),
-    ("rw", AccessWord::Rw),
-    ("all", AccessWord::All),
-];
-
-/// The raw Landlock rights, `fs.` and the kernel's name in lowercase. Spelled out (rather than
-/// derived from `FsAccess` names) so that the language does not change when the kernel crate
-/// renames a constant; a unit test keeps the two in step.
-pub const RAW: &[(&str, FsAccess)] = &[
-    ("fs.execute", FsAccess::EXECUTE),
-    ("fs.write_file", FsAccess::WRITE_FILE),
-    ("fs.read_file", FsAccess::READ_FILE),
-    ("fs.read_dir", FsAccess::READ_DIR),
-    ("fs.remove_dir", FsAccess::REMOVE_DIR),
-    ("fs.remove_file", FsAccess::REMOVE_FILE),
-    ("fs.make_char", FsAccess::MAKE_CHAR),
-    ("fs.make_dir", FsAccess::MAKE_DIR),
-    ("fs.make_reg", FsAccess::MAKE_REG),
-    ("fs.make_sock", FsAccess::MAKE_SOCK),
-    ("fs.make_fifo", FsAccess::MAKE_FIFO),
-    ("fs.make_block", FsAccess::MAKE_BLOCK),
-    ("fs.make_sym", FsAccess::MAKE_SYM),
-    ("fs.refer", FsAccess::REFER),
-    ("fs.truncate", FsAccess::TRUNCATE),
-    ("fs.ioctl_dev", FsAccess::IOCTL_DEV),
-];
-
-pub const NET_OPS: &[(&str, NetOp)] = &[("connect", NetOp::Connect), ("bind", NetOp::Bind)];
 
 pub const SCOPES: &[(&str, ScopeWord)] = &[
     ("signals", ScopeWord::Signals),
@@ -112,11 +82,16 @@ pub fn quoted_list(words: &[&str]) -> String {
         .join(", ")
 }
 
-/// Whether an access word grants exec (`exec`, `all`, `fs.execute`), which `ask` cannot.
-pub fn includes_exec(word: AccessWord) -> bool {
-    match word {
-        AccessWord::Exec | AccessWord::All => true,
-        AccessWord::Raw(bits) => bits & FsAccess::EXECUTE.bits() != 0,
-        _ => false,
-    }
+
+/// Whether `s` is a variable name: `[A-Za-z_][A-Za-z0-9_]*` (the grammar's `name`).
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+/// The hint for a malformed name, shared by `${…}`, `set` and `env`.
+pub const NAME_HINT: &str =
+    "names are letters, digits and `_`, and do not start with a digit, e.g. `APP_DIR`";

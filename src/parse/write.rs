@@ -13,7 +13,7 @@
 //! they hide text or mark a lossy decoding); a name with one cannot be written faithfully and
 //! is refused here, so that the caller can say why an answer holds for this run only.
 
-use super::ast::{NetOp, RuleKind};
+use crate::policy::{NetOp, RuleKind};
 use crate::policy::{access, pattern};
 use llrun_kernel::FsAccess;
 

@@ -1,7 +1,27 @@
-//! What each access word of the language means in Landlock rights (docs/language.md).
+//! The access words of the language and what each means in Landlock rights
+//! (docs/language.md, "Access words"). This is their one home: the parser looks words up in
+//! [`WORDS`] and [`RAW`] (which are also its "did you mean" candidates), the resolver turns them
+//! into rights with [`rights`], and `--access` and the supervisor's answers read and write them
+//! through [`word`] and [`describe`].
 
-use crate::parse::ast::AccessWord;
 use llrun_kernel::FsAccess;
+
+/// One access word: a known word, a group, or a raw `fs.NAME` right (already validated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessWord {
+    Read,
+    List,
+    Write,
+    Exec,
+    Create,
+    Delete,
+    Truncate,
+    Ioctl,
+    Rw,
+    All,
+    /// A raw right, as its `llrun_kernel::FsAccess` bits.
+    Raw(u64),
+}
 
 /// `create`: every way to make a new entry, plus `refer` so that files can be moved in.
 const CREATE: FsAccess = FsAccess::MAKE_REG
@@ -50,14 +70,42 @@ pub const WORDS: &[(&str, AccessWord)] = &[
     ("all", AccessWord::All),
 ];
 
-/// One access word or raw `fs.NAME` right.
+/// The raw Landlock rights, `fs.` and the kernel's name in lowercase. Spelled out (rather than
+/// derived from `FsAccess` names) so that the language does not change when the kernel crate
+/// renames a constant; a unit test keeps the two in step.
+pub const RAW: &[(&str, FsAccess)] = &[
+    ("fs.execute", FsAccess::EXECUTE),
+    ("fs.write_file", FsAccess::WRITE_FILE),
+    ("fs.read_file", FsAccess::READ_FILE),
+    ("fs.read_dir", FsAccess::READ_DIR),
+    ("fs.remove_dir", FsAccess::REMOVE_DIR),
+    ("fs.remove_file", FsAccess::REMOVE_FILE),
+    ("fs.make_char", FsAccess::MAKE_CHAR),
+    ("fs.make_dir", FsAccess::MAKE_DIR),
+    ("fs.make_reg", FsAccess::MAKE_REG),
+    ("fs.make_sock", FsAccess::MAKE_SOCK),
+    ("fs.make_fifo", FsAccess::MAKE_FIFO),
+    ("fs.make_block", FsAccess::MAKE_BLOCK),
+    ("fs.make_sym", FsAccess::MAKE_SYM),
+    ("fs.refer", FsAccess::REFER),
+    ("fs.truncate", FsAccess::TRUNCATE),
+    ("fs.ioctl_dev", FsAccess::IOCTL_DEV),
+];
+
+/// One access word or raw `fs.NAME` right, spelled exactly so.
 pub fn word(text: &str) -> Option<AccessWord> {
-    if let Some(raw) = text.strip_prefix("fs.") {
-        return FsAccess::from_name(&raw.to_uppercase())
-            .filter(|_| raw == raw.to_lowercase())
-            .map(|b| AccessWord::Raw(b.bits()));
+    if text.starts_with("fs.") {
+        return RAW
+            .iter()
+            .find(|(w, _)| *w == text)
+            .map(|(_, b)| AccessWord::Raw(b.bits()));
     }
     WORDS.iter().find(|(w, _)| *w == text).map(|(_, a)| *a)
+}
+
+/// Whether an access word grants exec (`exec`, `all`, `fs.execute`), which `ask` cannot.
+pub fn includes_exec(word: AccessWord) -> bool {
+    rights(word).contains(FsAccess::EXECUTE)
 }
 
 /// A comma-separated list of access words (`read,exec`), as `--access` takes it.

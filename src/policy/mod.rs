@@ -9,12 +9,41 @@ pub mod glob;
 pub mod pattern;
 pub mod ports;
 
-use crate::parse::ast::{NetOp, PortRange, RuleKind};
+pub use access::AccessWord;
+pub use ports::{NetOp, PortRange};
+
 use crate::source::Span;
 use llrun_kernel::{FsAccess, NetAccess, Scopes};
 use pattern::{Pattern, Specificity};
 use std::ffi::OsString;
 use std::path::PathBuf;
+
+/// What a rule does with the access it names. Ordered so that, between equally specific rules,
+/// the greater wins: deny > ask > allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleKind {
+    Allow,
+    Ask,
+    Deny,
+}
+
+/// The rule keywords, as written in a profile.
+pub const RULE_KINDS: &[(&str, RuleKind)] = &[
+    ("allow", RuleKind::Allow),
+    ("deny", RuleKind::Deny),
+    ("ask", RuleKind::Ask),
+];
+
+impl RuleKind {
+    /// The keyword a profile writes for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Allow => "allow",
+            RuleKind::Ask => "ask",
+            RuleKind::Deny => "deny",
+        }
+    }
+}
 
 /// One file-system rule.
 #[derive(Debug, Clone)]
@@ -135,8 +164,5 @@ impl Layer {
 
 /// The Landlock right of a network operation.
 pub fn net_access(op: NetOp) -> NetAccess {
-    match op {
-        NetOp::Connect => NetAccess::CONNECT_TCP,
-        NetOp::Bind => NetAccess::BIND_TCP,
-    }
+    op.access()
 }

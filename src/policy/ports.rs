@@ -1,9 +1,52 @@
-//! TCP port decisions: a single port beats a range, a smaller range a larger one, `*` is least
-//! specific; ties go deny > ask > allow.
+//! Network rules' vocabulary (the operations `connect` and `bind`, port ranges) and TCP port
+//! decisions: a single port beats a range, a smaller range a larger one, `*` is least specific;
+//! ties go deny > ask > allow.
 
-use super::NetRule;
-use crate::parse::ast::RuleKind;
+use super::{NetRule, RuleKind};
 use llrun_kernel::NetAccess;
+
+/// A network operation of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetOp {
+    Connect,
+    Bind,
+}
+
+/// The operations, as written in a profile.
+pub const NET_OPS: &[(&str, NetOp)] = &[("connect", NetOp::Connect), ("bind", NetOp::Bind)];
+
+impl NetOp {
+    /// The word a profile writes for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetOp::Connect => "connect",
+            NetOp::Bind => "bind",
+        }
+    }
+
+    /// Its Landlock right.
+    pub fn access(self) -> NetAccess {
+        match self {
+            NetOp::Connect => NetAccess::CONNECT_TCP,
+            NetOp::Bind => NetAccess::BIND_TCP,
+        }
+    }
+}
+
+/// An inclusive port range; `*` is `0..=65535`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    pub first: u16,
+    pub last: u16,
+}
+
+impl PortRange {
+    /// Every port (`*`).
+    pub const ANY: PortRange = PortRange {
+        first: 0,
+        last: u16::MAX,
+    };
+}
 
 /// Ordering key: narrower ranges rank higher.
 pub fn rank(rule: &NetRule) -> (std::cmp::Reverse<u32>, RuleKind) {

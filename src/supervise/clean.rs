@@ -38,7 +38,7 @@
 
 use crate::compile::CompiledLayer;
 use crate::compile::carve::Why;
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::Layer;
 use crate::policy::glob::ComponentGlob;
 use crate::policy::pattern::{Component, Pattern, split_plain};

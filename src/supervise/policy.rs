@@ -7,7 +7,7 @@
 
 use super::clean::Clean;
 use crate::compile::CompiledLayer;
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::pattern::Pattern;
 use crate::policy::{Layer, NetRule};
 use crate::source::{SourceMap, Span};

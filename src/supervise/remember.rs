@@ -3,9 +3,9 @@
 
 use super::log::Log;
 use super::policy::{Policy, PortAnswer};
-use crate::parse::ast::{NetOp, RuleKind};
 use crate::parse::write::{self, Unwritable};
 use crate::policy::pattern::{Pattern, PatternError};
+use crate::policy::{NetOp, RuleKind};
 use crate::prompt::Ask;
 use llrun_kernel::{FsAccess, NetAccess};
 use std::path::PathBuf;
@@ -166,7 +166,7 @@ pub fn port_rule(policy: &Policy, answer: &PortAnswer, port: u16) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::ast::PortRange;
+    use crate::policy::PortRange;
     use crate::policy::{Layer, NetRule};
     use crate::source::{FileId, SourceMap, Span};
 

@@ -2,7 +2,7 @@
 //! Every other call runs at full speed, decided by Landlock alone.
 
 use crate::compile::CompiledLayer;
-use crate::parse::ast::RuleKind;
+use crate::policy::RuleKind;
 use crate::policy::Layer;
 use llrun_kernel::seccomp::{Shape, Trapped};
 use llrun_kernel::{FsAccess, NetAccess};

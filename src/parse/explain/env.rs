@@ -2,10 +2,10 @@
 //! bare or quoted: `GREETING="hello world"`, which the lexer sees as two glued tokens).
 
 use super::args::{self, Args, spanned};
-use super::ast::{EnvAction, Spanned, StmtKind, Word};
-use super::lex::Tok;
-use super::word::{NAME_HINT, is_name};
-use super::words::{self, ENV_ACTIONS};
+use crate::parse::ast::{EnvAction, Spanned, StmtKind, Word};
+use crate::parse::token::Tok;
+use crate::parse::words::{NAME_HINT, is_name};
+use crate::parse::words::{self, ENV_ACTIONS};
 use crate::diag::Diagnostic;
 
 const SET_EXAMPLE: &str = "e.g. `set APP_DIR = \"/opt/app\"`";
@@ -147,7 +147,7 @@ fn var_name(word: &Tok) -> Result<Spanned<String>, Diagnostic> {
 }
 
 /// The names or globs of `env keep` / `env unset`; they are matched as globs, not expanded.
-fn name_patterns(action: &str, toks: &[Tok]) -> Result<Vec<Word>, Diagnostic> {
+pub fn name_patterns(action: &str, toks: &[Tok]) -> Result<Vec<Word>, Diagnostic> {
     toks.iter()
         .map(|tok| name_pattern(action, tok).map(|()| tok.to_word()))
         .collect()

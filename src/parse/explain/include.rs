@@ -1,8 +1,8 @@
 //! `include <NAME>`, `include "PATH"` and their `include?` forms.
 
 use super::args::{self, Args, spanned};
-use super::ast::{IncludeTarget, StmtKind};
-use super::lex::Tok;
+use crate::parse::ast::{IncludeTarget, StmtKind};
+use crate::parse::token::Tok;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
@@ -18,7 +18,7 @@ pub fn include(optional: bool, kw: &str, mut args: Args) -> Result<StmtKind, Dia
     Ok(StmtKind::Include { optional, target })
 }
 
-fn target(kw: &str, word: &Tok) -> Result<IncludeTarget, Diagnostic> {
+pub fn target(kw: &str, word: &Tok) -> Result<IncludeTarget, Diagnostic> {
     if word.quoted {
         if word.text.is_empty() {
             return Err(Diagnostic::new(word.span, "empty include path")

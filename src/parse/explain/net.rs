@@ -2,9 +2,10 @@
 //! one number or range that is wrong.
 
 use super::args::{self, Args};
-use super::ast::{NetOp, PortRange, RuleKind, RuleTarget, Spanned, StmtKind};
-use super::lex::Tok;
-use super::words;
+use crate::parse::ast::{RuleTarget, Spanned, StmtKind};
+use crate::policy::{NetOp, PortRange, RuleKind};
+use crate::parse::token::Tok;
+use crate::parse::words;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
@@ -89,7 +90,7 @@ fn port_list(word: &Tok) -> Result<Vec<Spanned<PortRange>>, Diagnostic> {
     args::comma_list(word, range)
 }
 
-fn range(piece: &str, span: Span) -> Result<PortRange, Diagnostic> {
+pub fn range(piece: &str, span: Span) -> Result<PortRange, Diagnostic> {
     if piece == "*" {
         return Ok(PortRange {
             first: 0,

@@ -2,11 +2,11 @@
 //! `if [not] abi OP N {`.
 
 use super::args::{self, Args, spanned};
-use super::ast::Cond;
-use super::lex::Tok;
+use crate::parse::ast::Cond;
+use crate::parse::token::Tok;
 use super::stmt::abi_number;
-use super::word::{NAME_HINT, is_name};
-use super::words::{self, CMP_OPS, CONDITIONS};
+use crate::parse::words::{NAME_HINT, is_name};
+use crate::parse::words::{self, CMP_OPS, CONDITIONS};
 use crate::diag::Diagnostic;
 use crate::source::Span;
 

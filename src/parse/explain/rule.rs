@@ -3,10 +3,11 @@
 //! as written and the user should hear it at the line that says it.
 
 use super::args::{self, Args, spanned};
-use super::ast::{AccessWord, RuleKind, RuleTarget, Spanned, StmtKind, Word};
-use super::lex::Tok;
+use crate::parse::ast::{RuleTarget, Spanned, StmtKind, Word};
+use crate::policy::{AccessWord, RuleKind};
+use crate::parse::token::Tok;
 use super::net;
-use super::words::{self, ACCESS, NET_OPS, RAW};
+use crate::parse::words::{self, ACCESS, NET_OPS, RAW};
 use crate::diag::Diagnostic;
 
 const ACCESS_LIST: &str = "`read`, `list`, `write`, `exec`, `create`, `delete`, `truncate`, `ioctl`, `rw`, `all`, or a raw right such as `fs.make_sock`";
@@ -71,7 +72,7 @@ fn access_list(kw: &str, word: &Tok) -> Result<Vec<Spanned<AccessWord>>, Diagnos
     args::comma_list(word, access_word)
 }
 
-fn access_word(piece: &str, span: crate::source::Span) -> Result<AccessWord, Diagnostic> {
+pub fn access_word(piece: &str, span: crate::source::Span) -> Result<AccessWord, Diagnostic> {
     if piece.is_empty() {
         return Err(Diagnostic::new(span, "empty access word")
             .with_hint("separate access words with one comma and no blanks, e.g. `read,exec`"));
@@ -116,8 +117,8 @@ fn unknown(piece: &str, span: crate::source::Span) -> Diagnostic {
 
 /// `ask` with exec in its rights: the kernel checks exec on the file itself, so a file opened
 /// by the supervisor and passed in cannot be executed; the rule could never be honoured.
-fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
-    let Some(word) = access.iter().find(|w| words::includes_exec(w.value)) else {
+pub fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
+    let Some(word) = access.iter().find(|w| crate::policy::access::includes_exec(w.value)) else {
         return Ok(());
     };
     let what = match word.value {
@@ -131,7 +132,7 @@ fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
 
 /// One pattern word. Its meaning is checked by the resolver after expansion; here only what is
 /// wrong whatever the variables hold.
-fn pattern(tok: &Tok) -> Result<Word, Diagnostic> {
+pub fn pattern(tok: &Tok) -> Result<Word, Diagnostic> {
     if tok.text.is_empty() {
         return Err(Diagnostic::new(tok.span, "empty pattern")
             .with_hint("patterns are absolute paths or globs, e.g. `/usr/share`"));

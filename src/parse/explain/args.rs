@@ -2,8 +2,8 @@
 //! that "missing", "unexpected" and "quoted keyword" errors read the same everywhere and point
 //! at the right place.
 
-use super::ast::Spanned;
-use super::lex::Tok;
+use crate::parse::ast::Spanned;
+use crate::parse::token::Tok;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 

@@ -2,9 +2,9 @@
 //! number that `require` and `if abi` share.
 
 use super::args::{self, Args, spanned};
-use super::ast::{Spanned, StmtKind};
-use super::lex::Tok;
-use super::words::{self, COMPAT, SCOPES};
+use crate::parse::ast::{CompatMode, ScopeWord, Spanned, StmtKind, Word};
+use crate::parse::token::Tok;
+use crate::parse::words::{self, COMPAT, SCOPES};
 use crate::diag::Diagnostic;
 
 /// Largest ABI number accepted: far above any kernel's, low enough that a typo is caught.
@@ -18,16 +18,18 @@ pub fn isolate(mut args: Args) -> Result<StmtKind, Diagnostic> {
             "e.g. `isolate signals` or `isolate abstract-unix`",
         ));
     }
-    let mut out = Vec::with_capacity(scopes.len());
-    for tok in scopes {
-        let text = args::bare(tok, "a scope")?;
-        let scope = words::lookup(SCOPES, text).ok_or_else(|| {
-            Diagnostic::new(tok.span, format!("unknown scope `{}`", args::shorten(text)))
-                .with_hint(words::hint(text, &words::names(SCOPES)))
-        })?;
-        out.push(spanned(scope, tok.span));
-    }
+    let out = scopes.iter().map(scope).collect::<Result<_, _>>()?;
     Ok(StmtKind::Isolate(out))
+}
+
+/// One scope word of `isolate`.
+pub fn scope(tok: &Tok) -> Result<Spanned<ScopeWord>, Diagnostic> {
+    let text = args::bare(tok, "a scope")?;
+    let scope = words::lookup(SCOPES, text).ok_or_else(|| {
+        Diagnostic::new(tok.span, format!("unknown scope `{}`", args::shorten(text)))
+            .with_hint(words::hint(text, &words::names(SCOPES)))
+    })?;
+    Ok(spanned(scope, tok.span))
 }
 
 pub fn mkdir(mut args: Args) -> Result<StmtKind, Diagnostic> {
@@ -38,15 +40,17 @@ pub fn mkdir(mut args: Args) -> Result<StmtKind, Diagnostic> {
             "e.g. `mkdir ~/.cache/app`: created before the program starts, when missing",
         ));
     }
-    let mut out = Vec::with_capacity(paths.len());
-    for tok in paths {
-        if tok.text.is_empty() {
-            return Err(Diagnostic::new(tok.span, "empty directory name")
-                .with_hint("write an absolute path, e.g. `mkdir ~/.cache/app`"));
-        }
-        out.push(tok.to_word());
-    }
+    let out = paths.iter().map(directory).collect::<Result<_, _>>()?;
     Ok(StmtKind::Mkdir(out))
+}
+
+/// One directory of `mkdir`.
+pub fn directory(tok: &Tok) -> Result<Word, Diagnostic> {
+    if tok.text.is_empty() {
+        return Err(Diagnostic::new(tok.span, "empty directory name")
+            .with_hint("write an absolute path, e.g. `mkdir ~/.cache/app`"));
+    }
+    Ok(tok.to_word())
 }
 
 pub fn require(mut args: Args) -> Result<StmtKind, Diagnostic> {
@@ -82,6 +86,13 @@ pub fn compat(mut args: Args) -> Result<StmtKind, Diagnostic> {
             "write `compat strict` or `compat best-effort`",
         ));
     };
+    let mode = compat_mode(word)?;
+    args.done("`compat` takes one mode")?;
+    Ok(StmtKind::Compat(mode))
+}
+
+/// The mode of `compat`.
+pub fn compat_mode(word: &Tok) -> Result<Spanned<CompatMode>, Diagnostic> {
     let text = args::bare(word, "the mode")?;
     let mode = words::lookup(COMPAT, text).ok_or_else(|| {
         Diagnostic::new(
@@ -90,8 +101,7 @@ pub fn compat(mut args: Args) -> Result<StmtKind, Diagnostic> {
         )
         .with_hint(words::hint(text, &words::names(COMPAT)))
     })?;
-    args.done("`compat` takes one mode")?;
-    Ok(StmtKind::Compat(spanned(mode, word.span)))
+    Ok(spanned(mode, word.span))
 }
 
 /// A Landlock ABI version: a small decimal number.
