@@ -105,8 +105,13 @@ impl Run {
     /// Starts the Python attack `code` (after [`FAKE`]) with the secret's and the harmless
     /// file's paths as arguments, under a profile that asks before reading the secret.
     fn start(name: &'static str, code: &str) -> Run {
+        Run::start_with(name, code, &format!("allow rw @/work\nask read ~/{SECRET}"))
+    }
+
+    /// As [`Run::start`], under a profile of `rules`.
+    fn start_with(name: &'static str, code: &str, rules: &str) -> Run {
         let home = Home::planted();
-        let profile = home.profile(name, &format!("allow rw @/work\nask read ~/{SECRET}"));
+        let profile = home.profile(name, rules);
         // Long enough that only a key typed at the prompt ends the ask.
         let mut cmd = home.llrun_with(&["--prompt", "tty", "--ask-timeout", "120"], &profile);
         let (secret, harmless) = (home.at(SECRET), home.at(HARMLESS));
@@ -287,4 +292,35 @@ fn a_mouse_click_does_not_answer_the_real_prompt() {
     run.tmux.keys(&["d"]);
     run.verdicts().assert_denied("secret", &["EACCES"]);
     run.assert_no_allow_remembered();
+}
+
+/// Creates a file whose name holds terminal controls (clear the screen, home the cursor, a
+/// reverse-video line that reads like llrun's), then reads it: the ask shows the name.
+const CONTROL_NAME: &str = "\
+name = 'evil\\x1b[2J\\x1b[H\\x1b[1;7m llrun: allowed \\x1b[0m\\u202etxt'
+open(name, 'w').close()
+attempt('named', lambda: read(os.path.abspath(name)))";
+
+/// A name the program chose cannot act on the user's terminal: the prompt shows its controls as
+/// visible escapes (`\e[2J`), so the screen is not cleared and the name reads as it is.
+#[test]
+fn a_file_name_cannot_drive_the_users_terminal_through_the_prompt() {
+    let run = Run::start_with(
+        "named",
+        CONTROL_NAME,
+        "allow rw @/work\nask read @/work/evil*",
+    );
+    let screen = run
+        .tmux
+        .wait_for("the prompt with the name made visible", |s| {
+            s.contains("wants to read") && s.contains("l\\e[2J\\e[H\\e[1;7m llrun: allowed")
+        });
+    assert!(
+        screen.contains("\\u{202e}txt"),
+        "the override is not shown:\n{screen}"
+    );
+    run.tmux
+        .wait_for("the armed prompt", |s| s.contains("[d] deny once"));
+    run.tmux.keys(&["d"]);
+    run.verdicts().assert_denied("named", &["EACCES"]);
 }

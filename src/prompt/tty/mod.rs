@@ -16,6 +16,7 @@ pub mod machine;
 pub mod overlay;
 pub mod render;
 pub mod screen;
+pub mod visible;
 
 pub use console::{Console, Hold};
 

@@ -2,6 +2,7 @@
 //! every line takes exactly one row (the overlay counts rows to erase them).
 
 use super::machine::{Prompt, Selected, View};
+use super::visible;
 use crate::prompt::{Ask, Target};
 
 /// How a line is drawn.
@@ -56,14 +57,16 @@ pub fn lines(prompt: &Prompt, waiting: usize, width: usize) -> Vec<Line> {
         View::Options => options(prompt, &mut out),
         View::Custom(text) => custom(text, prompt.problem(), &mut out),
     }
-    // A problem is read in full: wrapped. Everything else is cut to one row.
+    // Every row holds names the program chose, so each is made visible before it is cut to
+    // size: no byte of it can act on the user's terminal. A problem is read in full: wrapped.
+    // Everything else is cut to one row.
     out.into_iter()
         .flat_map(|l| match l.style {
-            Style::Problem => wrap(&l.text, width)
+            Style::Problem => wrap(&visible::escape(&l.text), width)
                 .into_iter()
                 .map(|text| line(Style::Problem, text))
                 .collect(),
-            style => vec![line(style, fit(&l.text, width))],
+            style => vec![line(style, fit(&visible::escape(&l.text), width))],
         })
         .collect()
 }

@@ -125,7 +125,7 @@ impl Screen {
         let mut lines = render::lines(&shown.prompt, shown.waiting, width);
         lines.extend(self.notes.iter().map(|n| Line {
             style: Style::Dim,
-            text: render::fit(&format!("  llrun: {n}"), width),
+            text: render::fit(&super::visible::escape(&format!("  llrun: {n}")), width),
         }));
         fit_rows(&mut lines, rows);
         let bytes = self.overlay.draw(&lines);
@@ -137,7 +137,7 @@ impl Screen {
 /// sequence left unfinished before it).
 pub fn print_line(text: &str) {
     let (width, _) = terminal_size();
-    let text = render::fit(text, width);
+    let text = render::fit(&super::visible::escape(text), width);
     write(format!("\x18\r\n\x1b[2K{text}\r\n").as_bytes());
 }
 
