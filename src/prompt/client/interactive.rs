@@ -153,8 +153,9 @@ fn quits(bytes: &[u8]) -> bool {
     bytes.iter().any(|b| matches!(b, b'q' | 0x03 | 0x04))
 }
 
-/// A line in raw mode.
+/// A line in raw mode (it may name a path the program chose, so it is made visible first).
 fn say(text: &str) {
+    let text = crate::prompt::tty::visible::escape(text);
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{text}\r\n").and_then(|()| out.flush());
 }
