@@ -4,7 +4,7 @@
 mod common;
 
 use common::client::{Client, Lang, answer_all, prompted, run_prompted};
-use common::{BASE, Sandbox, llrun};
+use common::{BASE, HomeTree, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -158,6 +158,51 @@ fn allow_for_the_run_asks_once_and_always_is_remembered_for_the_next_run() {
         .output()
         .unwrap();
     assert_eq!(text(&out).0, "TOP SECRET\n", "{}", text(&out).1);
+}
+
+/// A profile of the user's own, outside the search path and without `include? <x.local>`:
+/// "always" writes `x.local.llp`, and the next run reads it although the profile never names it.
+#[test]
+fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
+    let tree = HomeTree::new();
+    let work = tree.work();
+    let key = tree.write("work/secret/key", "TOP SECRET\n");
+    let other = tree.write("work/secret/other", "OTHER\n");
+    let rules = format!("{BASE}ask read {}/secret\n", work.display());
+    tree.write("work/x.llp", &rules);
+    let config = tree.home().join(".config");
+    let user = |mut cmd: std::process::Command| {
+        cmd.current_dir(&work)
+            .env("HOME", tree.home())
+            .env("XDG_CONFIG_HOME", &config);
+        cmd
+    };
+    let dir = tree.root();
+    let _ = std::fs::remove_file(dir.join("ready"));
+    let answer = json!({"decision": "allow", "scope": "always"});
+    let client = Client::answering(dir.join("prompt.sock"), dir.join("ready"), Some(answer));
+    let script = format!("cat {}", key.display());
+    let out = user(prompted(dir, Path::new("./x.llp"), &[], Lang::Shell, &script))
+        .output()
+        .unwrap();
+    assert_eq!(text(&out).0, "TOP SECRET\n", "{}", text(&out).1);
+    assert_eq!(client.asks().len(), 1);
+    let local = config.join("llrun/profiles/x.local.llp");
+    assert!(std::fs::read_to_string(&local).unwrap().contains("allow read"));
+    // No prompt helper: an ask would be denied, so only the remembered rule can open the key,
+    // and it opens nothing else under the ask rule.
+    let next = |file: &Path| {
+        let mut cmd = llrun();
+        cmd.args(["-q", "--prompt", "none", "-p", "./x.llp", "cat"])
+            .arg(file);
+        user(cmd).output().unwrap()
+    };
+    let out = next(&key);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    assert_eq!(text(&out).0, "TOP SECRET\n");
+    let out = next(&other);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out).0);
+    assert!(text(&out).1.contains("Permission denied"), "{}", text(&out).1);
 }
 
 /// An ask rule that names the very file asked about cannot be outranked by any remembered

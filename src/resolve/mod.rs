@@ -89,7 +89,18 @@ pub fn locate(value: &str, search: &SearchPath) -> Result<PathBuf, ProfileError>
         })
 }
 
-/// Resolves one layer from its top file.
+/// The user's override of the profile at (or named) `profile`:
+/// `$XDG_CONFIG_HOME/llrun/profiles/STEM.local.llp`. "Always" answers are written there, and
+/// [`resolve_layer`] reads it after the profile, so the two must agree on the name.
+pub fn user_override(config_home: &str, profile: &str) -> PathBuf {
+    let stem = Path::new(profile)
+        .file_stem()
+        .map_or_else(|| profile.to_string(), |s| s.to_string_lossy().into_owned());
+    Path::new(config_home).join(format!("llrun/profiles/{stem}.local.llp"))
+}
+
+/// Resolves one layer from its top file, then the user's override of it ([`user_override`]),
+/// unless the profile read that file already (the shipped ones include `<NAME.local>`).
 pub fn resolve_layer(
     name: &str,
     path: &Path,
@@ -116,6 +127,9 @@ pub fn resolve_layer(
     r.layer.name = name.to_string();
     r.layer.path = path.to_path_buf();
     r.file(file, path)?;
+    if let Some(config) = ctx.builtins.get("XDG_CONFIG_HOME") {
+        r.user_override(user_override(config, &path.to_string_lossy()))?;
+    }
     Ok(r.layer)
 }
 
@@ -163,6 +177,28 @@ impl Resolver<'_> {
         self.dirs.pop();
         self.stack.pop();
         result
+    }
+
+    /// Reads the user's override after the whole profile, as if the profile ended with
+    /// `include? "PATH"`: an "always" answer written there must be read back even from a
+    /// profile that never mentions it. A missing one is still followed by live edits.
+    fn user_override(&mut self, path: PathBuf) -> Result<(), ProfileError> {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let this = canonical(&path);
+        if self.layer.files.iter().any(|f| canonical(f) == this) {
+            return Ok(());
+        }
+        match load::read_profile(&path) {
+            Ok(text) => {
+                let file = self.sources.add(path.clone(), text, None);
+                self.file(file, &path)
+            }
+            Err(LoadError::Missing) => {
+                self.layer.files.push(path);
+                Ok(())
+            }
+            Err(err) => Err(ProfileError::File { path, err }),
+        }
     }
 
     /// Reads an included file, checking depth, cycles and the file itself.
