@@ -182,13 +182,23 @@ fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
     let answer = json!({"decision": "allow", "scope": "always"});
     let client = Client::answering(dir.join("prompt.sock"), dir.join("ready"), Some(answer));
     let script = format!("cat {}", key.display());
-    let out = user(prompted(dir, Path::new("./x.llp"), &[], Lang::Shell, &script))
-        .output()
-        .unwrap();
+    let out = user(prompted(
+        dir,
+        Path::new("./x.llp"),
+        &[],
+        Lang::Shell,
+        &script,
+    ))
+    .output()
+    .unwrap();
     assert_eq!(text(&out).0, "TOP SECRET\n", "{}", text(&out).1);
     assert_eq!(client.asks().len(), 1);
     let local = config.join("llrun/profiles/x.local.llp");
-    assert!(std::fs::read_to_string(&local).unwrap().contains("allow read"));
+    assert!(
+        std::fs::read_to_string(&local)
+            .unwrap()
+            .contains("allow read")
+    );
     // No prompt helper: an ask would be denied, so only the remembered rule can open the key,
     // and it opens nothing else under the ask rule.
     let next = |file: &Path| {
@@ -202,7 +212,11 @@ fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
     assert_eq!(text(&out).0, "TOP SECRET\n");
     let out = next(&other);
     assert_ne!(out.status.code(), Some(0), "{}", text(&out).0);
-    assert!(text(&out).1.contains("Permission denied"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("Permission denied"),
+        "{}",
+        text(&out).1
+    );
 }
 
 /// An ask rule that names the very file asked about cannot be outranked by any remembered

@@ -4,8 +4,8 @@
 //! name that is not UTF-8). A seeded generator, biased towards what the lexer, the variables and
 //! the globs treat specially; each failure prints its seed and case.
 
-use llrun::policy::RuleKind;
 use llrun::parse::write::{self, Unwritable};
+use llrun::policy::RuleKind;
 use llrun::policy::pattern::{Component, literal};
 use llrun::resolve::{self, Context, SearchPath};
 use llrun::source::SourceMap;

@@ -11,8 +11,8 @@ pub mod verdict;
 
 use crate::compile::CompiledLayer;
 use crate::compile::support::fs_abi;
-use crate::policy::RuleKind;
 use crate::policy::Layer;
+use crate::policy::RuleKind;
 use crate::policy::access::raw_name;
 use crate::profiles::Loaded;
 use crate::source::SourceMap;

@@ -17,7 +17,10 @@ pub enum Line {
         span: Span,
     },
     /// `} else {`: the brace and the `else` word.
-    Else { brace: Span, word: Span },
+    Else {
+        brace: Span,
+        word: Span,
+    },
     /// `}`.
     Close(Span),
 }

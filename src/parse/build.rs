@@ -165,7 +165,10 @@ impl Reader {
                 text: String::new(),
                 quoted: false,
                 literal_dollars: Vec::new(),
-                span: Span { start: end, ..name.span },
+                span: Span {
+                    start: end,
+                    ..name.span
+                },
             },
         };
         Some((name, value))

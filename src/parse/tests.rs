@@ -1,8 +1,8 @@
 //! Every statement form, and every error with its rendered place and hint.
 
 use super::ast::*;
-use crate::policy::{AccessWord, NetOp, RuleKind};
 use super::parse;
+use crate::policy::{AccessWord, NetOp, RuleKind};
 use crate::source::{FileId, SourceMap, Span};
 use std::path::PathBuf;
 

@@ -131,7 +131,9 @@ fn mistake(bad: &Pair<Rule>, offset: usize, file: FileId) -> Diagnostic {
             },
             "unterminated `${`",
         )
-        .with_hint("write `${NAME}`; for a literal `$` before `{`, quote the word and write `\\$`");
+        .with_hint(
+            "write `${NAME}`; for a literal `$` before `{`, quote the word and write `\\$`",
+        );
     };
     if name.is_empty() {
         return Diagnostic::new(span, "empty variable reference `${}`")

@@ -82,7 +82,6 @@ pub fn quoted_list(words: &[&str]) -> String {
         .join(", ")
 }
 
-
 /// Whether `s` is a variable name: `[A-Za-z_][A-Za-z0-9_]*` (the grammar's `name`).
 pub fn is_name(s: &str) -> bool {
     let mut chars = s.chars();

@@ -249,3 +249,60 @@ impl Resolver<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile in `dir` with `text`, resolved with `dir/config` as `XDG_CONFIG_HOME` and its
+    /// profiles directory on the search path.
+    fn resolve(dir: &Path, text: &str, local: Option<&str>) -> Layer {
+        let config = dir.join("config");
+        let profiles = config.join("llrun/profiles");
+        std::fs::create_dir_all(&profiles).unwrap();
+        if let Some(local) = local {
+            std::fs::write(profiles.join("p.local.llp"), local).unwrap();
+        }
+        let path = dir.join("p.llp");
+        std::fs::write(&path, text).unwrap();
+        let ctx = Context {
+            builtins: [(
+                "XDG_CONFIG_HOME".to_string(),
+                config.to_string_lossy().into(),
+            )]
+            .into(),
+            env: Default::default(),
+            abi: 6,
+            search_path: SearchPath {
+                dirs: vec![profiles],
+            },
+        };
+        resolve_layer("p", &path, &ctx, &mut SourceMap::new()).unwrap()
+    }
+
+    #[test]
+    fn the_user_override_comes_last_and_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = Some("deny read /etc/shadow\n");
+        for text in ["allow read /etc\n", "include? <p.local>\nallow read /etc\n"] {
+            let layer = resolve(dir.path(), text, local);
+            let rules: Vec<&str> = layer.fs_rules.iter().map(|r| r.pattern.text()).collect();
+            let expected = if text.starts_with("include") {
+                ["/etc/shadow", "/etc"]
+            } else {
+                ["/etc", "/etc/shadow"]
+            };
+            assert_eq!(rules, expected, "{text}");
+            let reads = layer.files.iter().filter(|f| f.ends_with("p.local.llp"));
+            assert_eq!(reads.count(), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_missing_user_override_is_still_a_file_of_the_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let layer = resolve(dir.path(), "allow read /etc\n", None);
+        let local = dir.path().join("config/llrun/profiles/p.local.llp");
+        assert_eq!(layer.files.last(), Some(&local));
+    }
+}

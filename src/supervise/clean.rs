@@ -38,8 +38,8 @@
 
 use crate::compile::CompiledLayer;
 use crate::compile::carve::Why;
-use crate::policy::RuleKind;
 use crate::policy::Layer;
+use crate::policy::RuleKind;
 use crate::policy::glob::ComponentGlob;
 use crate::policy::pattern::{Component, Pattern, split_plain};
 use std::sync::atomic::{AtomicBool, Ordering};

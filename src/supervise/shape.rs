@@ -2,8 +2,8 @@
 //! Every other call runs at full speed, decided by Landlock alone.
 
 use crate::compile::CompiledLayer;
-use crate::policy::RuleKind;
 use crate::policy::Layer;
+use crate::policy::RuleKind;
 use llrun_kernel::seccomp::{Shape, Trapped};
 use llrun_kernel::{FsAccess, NetAccess};
 

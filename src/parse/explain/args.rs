@@ -2,9 +2,9 @@
 //! that "missing", "unexpected" and "quoted keyword" errors read the same everywhere and point
 //! at the right place.
 
+use crate::diag::Diagnostic;
 use crate::parse::ast::Spanned;
 use crate::parse::token::Tok;
-use crate::diag::Diagnostic;
 use crate::source::Span;
 
 /// The words after a statement's keyword, consumed in order. Borrows the line's words: a

@@ -2,12 +2,12 @@
 //! `if [not] abi OP N {`.
 
 use super::args::{self, Args, spanned};
+use super::stmt::abi_number;
+use crate::diag::Diagnostic;
 use crate::parse::ast::Cond;
 use crate::parse::token::Tok;
-use super::stmt::abi_number;
-use crate::parse::words::{NAME_HINT, is_name};
 use crate::parse::words::{self, CMP_OPS, CONDITIONS};
-use crate::diag::Diagnostic;
+use crate::parse::words::{NAME_HINT, is_name};
 use crate::source::Span;
 
 const FORMS: &str =

@@ -2,11 +2,11 @@
 //! bare or quoted: `GREETING="hello world"`, which the lexer sees as two glued tokens).
 
 use super::args::{self, Args, spanned};
+use crate::diag::Diagnostic;
 use crate::parse::ast::{EnvAction, Spanned, StmtKind, Word};
 use crate::parse::token::Tok;
-use crate::parse::words::{NAME_HINT, is_name};
 use crate::parse::words::{self, ENV_ACTIONS};
-use crate::diag::Diagnostic;
+use crate::parse::words::{NAME_HINT, is_name};
 
 const SET_EXAMPLE: &str = "e.g. `set APP_DIR = \"/opt/app\"`";
 

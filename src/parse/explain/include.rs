@@ -1,9 +1,9 @@
 //! `include <NAME>`, `include "PATH"` and their `include?` forms.
 
 use super::args::{self, Args, spanned};
+use crate::diag::Diagnostic;
 use crate::parse::ast::{IncludeTarget, StmtKind};
 use crate::parse::token::Tok;
-use crate::diag::Diagnostic;
 use crate::source::Span;
 
 pub fn include(optional: bool, kw: &str, mut args: Args) -> Result<StmtKind, Diagnostic> {

@@ -37,7 +37,10 @@ pub fn statement(tree: &mut Tree, text: &str, span: Span, file: FileId) -> Diagn
     match line(tree, &toks) {
         Err(diagnostic) => diagnostic,
         Ok(()) => {
-            debug_assert!(false, "the grammar refused {src:?}, which the parser can read");
+            debug_assert!(
+                false,
+                "the grammar refused {src:?}, which the parser can read"
+            );
             unreadable(span)
         }
     }

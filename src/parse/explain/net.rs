@@ -2,11 +2,11 @@
 //! one number or range that is wrong.
 
 use super::args::{self, Args};
+use crate::diag::Diagnostic;
 use crate::parse::ast::{RuleTarget, Spanned, StmtKind};
-use crate::policy::{NetOp, PortRange, RuleKind};
 use crate::parse::token::Tok;
 use crate::parse::words;
-use crate::diag::Diagnostic;
+use crate::policy::{NetOp, PortRange, RuleKind};
 use crate::source::Span;
 
 const PORTS_HINT: &str =

@@ -3,12 +3,12 @@
 //! as written and the user should hear it at the line that says it.
 
 use super::args::{self, Args, spanned};
-use crate::parse::ast::{RuleTarget, Spanned, StmtKind, Word};
-use crate::policy::{AccessWord, RuleKind};
-use crate::parse::token::Tok;
 use super::net;
-use crate::parse::words::{self, ACCESS, NET_OPS, RAW};
 use crate::diag::Diagnostic;
+use crate::parse::ast::{RuleTarget, Spanned, StmtKind, Word};
+use crate::parse::token::Tok;
+use crate::parse::words::{self, ACCESS, NET_OPS, RAW};
+use crate::policy::{AccessWord, RuleKind};
 
 const ACCESS_LIST: &str = "`read`, `list`, `write`, `exec`, `create`, `delete`, `truncate`, `ioctl`, `rw`, `all`, or a raw right such as `fs.make_sock`";
 
@@ -118,7 +118,10 @@ fn unknown(piece: &str, span: crate::source::Span) -> Diagnostic {
 /// `ask` with exec in its rights: the kernel checks exec on the file itself, so a file opened
 /// by the supervisor and passed in cannot be executed; the rule could never be honoured.
 pub fn no_exec(access: &[Spanned<AccessWord>]) -> Result<(), Diagnostic> {
-    let Some(word) = access.iter().find(|w| crate::policy::access::includes_exec(w.value)) else {
+    let Some(word) = access
+        .iter()
+        .find(|w| crate::policy::access::includes_exec(w.value))
+    else {
         return Ok(());
     };
     let what = match word.value {

@@ -2,10 +2,10 @@
 //! number that `require` and `if abi` share.
 
 use super::args::{self, Args, spanned};
+use crate::diag::Diagnostic;
 use crate::parse::ast::{CompatMode, ScopeWord, Spanned, StmtKind, Word};
 use crate::parse::token::Tok;
 use crate::parse::words::{self, COMPAT, SCOPES};
-use crate::diag::Diagnostic;
 
 /// Largest ABI number accepted: far above any kernel's, low enough that a typo is caught.
 const MAX_ABI: u32 = 255;
