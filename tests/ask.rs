@@ -164,10 +164,30 @@ fn allow_for_the_run_asks_once_and_always_is_remembered_for_the_next_run() {
 /// "always" writes `x.local.llp`, and the next run reads it although the profile never names it.
 #[test]
 fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
-    let tree = HomeTree::new();
+    always_then_next_run(&HomeTree::new(), "key", "other");
+}
+
+/// The program chooses the names it asks about: one that holds a newline, a variable or a glob
+/// is written into the profile as exactly that name, so the next run works and the rule opens
+/// that file and not its sibling.
+#[test]
+fn always_on_a_name_with_a_newline_a_variable_or_a_glob_covers_exactly_that_file() {
+    for (name, sibling) in [
+        ("new\nline", "new"),
+        ("${HOME}", "other"),
+        ("star*", "starX"),
+    ] {
+        always_then_next_run(&HomeTree::new(), name, sibling);
+    }
+}
+
+/// In `tree`, `./x.llp` (in `work/`, run from there, with `HOME` and `XDG_CONFIG_HOME` of the
+/// tree) has `ask read work/secret`. The first run reads `secret/NAME`, answered "always"; the
+/// next run, with no prompt helper (an ask is denied), reads it and is refused `secret/SIBLING`.
+fn always_then_next_run(tree: &HomeTree, name: &str, sibling: &str) {
     let work = tree.work();
-    let key = tree.write("work/secret/key", "TOP SECRET\n");
-    let other = tree.write("work/secret/other", "OTHER\n");
+    let file = tree.write(&format!("work/secret/{name}"), "TOP SECRET\n");
+    let other = tree.write(&format!("work/secret/{sibling}"), "OTHER\n");
     let rules = format!("{BASE}ask read {}/secret\n", work.display());
     tree.write("work/x.llp", &rules);
     let config = tree.home().join(".config");
@@ -181,7 +201,8 @@ fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
     let _ = std::fs::remove_file(dir.join("ready"));
     let answer = json!({"decision": "allow", "scope": "always"});
     let client = Client::answering(dir.join("prompt.sock"), dir.join("ready"), Some(answer));
-    let script = format!("cat {}", key.display());
+    let quoted = format!("'{}'", file.to_string_lossy().replace('\'', "'\\''"));
+    let script = format!("cat {quoted}");
     let out = user(prompted(
         dir,
         Path::new("./x.llp"),
@@ -191,27 +212,32 @@ fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
     ))
     .output()
     .unwrap();
-    assert_eq!(text(&out).0, "TOP SECRET\n", "{}", text(&out).1);
-    assert_eq!(client.asks().len(), 1);
+    assert_eq!(text(&out).0, "TOP SECRET\n", "{name:?}: {}", text(&out).1);
+    assert_eq!(client.asks().len(), 1, "{name:?}");
     let local = config.join("llrun/profiles/x.local.llp");
-    assert!(
-        std::fs::read_to_string(&local)
-            .unwrap()
-            .contains("allow read")
-    );
-    // No prompt helper: an ask would be denied, so only the remembered rule can open the key,
-    // and it opens nothing else under the ask rule.
+    let written = std::fs::read_to_string(&local).unwrap();
+    assert!(written.contains("allow read"), "{name:?}: {written}");
     let next = |file: &Path| {
         let mut cmd = llrun();
         cmd.args(["-q", "--prompt", "none", "-p", "./x.llp", "cat"])
             .arg(file);
         user(cmd).output().unwrap()
     };
-    let out = next(&key);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let out = next(&file);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name:?}: {}\n{written}",
+        text(&out).1
+    );
     assert_eq!(text(&out).0, "TOP SECRET\n");
     let out = next(&other);
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out).0);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "{sibling:?}: {}\n{written}",
+        text(&out).0
+    );
     assert!(
         text(&out).1.contains("Permission denied"),
         "{}",
