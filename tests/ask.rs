@@ -4,7 +4,7 @@
 mod common;
 
 use common::client::{Client, Lang, answer_all, prompted, run_prompted};
-use common::{BASE, Sandbox, llrun};
+use common::{BASE, HomeTree, Sandbox, llrun};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -158,6 +158,91 @@ fn allow_for_the_run_asks_once_and_always_is_remembered_for_the_next_run() {
         .output()
         .unwrap();
     assert_eq!(text(&out).0, "TOP SECRET\n", "{}", text(&out).1);
+}
+
+/// A profile of the user's own, outside the search path and without `include? <x.local>`:
+/// "always" writes `x.local.llp`, and the next run reads it although the profile never names it.
+#[test]
+fn always_reaches_a_user_profile_that_does_not_include_its_local_file() {
+    always_then_next_run(&HomeTree::new(), "key", "other");
+}
+
+/// The program chooses the names it asks about: one that holds a newline, a variable or a glob
+/// is written into the profile as exactly that name, so the next run works and the rule opens
+/// that file and not its sibling.
+#[test]
+fn always_on_a_name_with_a_newline_a_variable_or_a_glob_covers_exactly_that_file() {
+    for (name, sibling) in [
+        ("new\nline", "new"),
+        ("${HOME}", "other"),
+        ("star*", "starX"),
+    ] {
+        always_then_next_run(&HomeTree::new(), name, sibling);
+    }
+}
+
+/// In `tree`, `./x.llp` (in `work/`, run from there, with `HOME` and `XDG_CONFIG_HOME` of the
+/// tree) has `ask read work/secret`. The first run reads `secret/NAME`, answered "always"; the
+/// next run, with no prompt helper (an ask is denied), reads it and is refused `secret/SIBLING`.
+fn always_then_next_run(tree: &HomeTree, name: &str, sibling: &str) {
+    let work = tree.work();
+    let file = tree.write(&format!("work/secret/{name}"), "TOP SECRET\n");
+    let other = tree.write(&format!("work/secret/{sibling}"), "OTHER\n");
+    let rules = format!("{BASE}ask read {}/secret\n", work.display());
+    tree.write("work/x.llp", &rules);
+    let config = tree.home().join(".config");
+    let user = |mut cmd: std::process::Command| {
+        cmd.current_dir(&work)
+            .env("HOME", tree.home())
+            .env("XDG_CONFIG_HOME", &config);
+        cmd
+    };
+    let dir = tree.root();
+    let _ = std::fs::remove_file(dir.join("ready"));
+    let answer = json!({"decision": "allow", "scope": "always"});
+    let client = Client::answering(dir.join("prompt.sock"), dir.join("ready"), Some(answer));
+    let quoted = format!("'{}'", file.to_string_lossy().replace('\'', "'\\''"));
+    let script = format!("cat {quoted}");
+    let out = user(prompted(
+        dir,
+        Path::new("./x.llp"),
+        &[],
+        Lang::Shell,
+        &script,
+    ))
+    .output()
+    .unwrap();
+    assert_eq!(text(&out).0, "TOP SECRET\n", "{name:?}: {}", text(&out).1);
+    assert_eq!(client.asks().len(), 1, "{name:?}");
+    let local = config.join("llrun/profiles/x.local.llp");
+    let written = std::fs::read_to_string(&local).unwrap();
+    assert!(written.contains("allow read"), "{name:?}: {written}");
+    let next = |file: &Path| {
+        let mut cmd = llrun();
+        cmd.args(["-q", "--prompt", "none", "-p", "./x.llp", "cat"])
+            .arg(file);
+        user(cmd).output().unwrap()
+    };
+    let out = next(&file);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name:?}: {}\n{written}",
+        text(&out).1
+    );
+    assert_eq!(text(&out).0, "TOP SECRET\n");
+    let out = next(&other);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "{sibling:?}: {}\n{written}",
+        text(&out).0
+    );
+    assert!(
+        text(&out).1.contains("Permission denied"),
+        "{}",
+        text(&out).1
+    );
 }
 
 /// An ask rule that names the very file asked about cannot be outranked by any remembered

@@ -722,7 +722,19 @@ fn withdrawing_a_static_grant_reaches_names_opened_relative_to_a_directory() {
 
 #[test]
 fn an_always_answer_comes_back_through_the_local_file() {
-    let (s, profile, _) = asking("include? <test.local>\n");
+    always_comes_back_through_the_local_file("include? <test.local>\n");
+}
+
+/// The override every profile reads after itself is followed even when the profile never names
+/// it and neither it nor its directories exist yet.
+#[test]
+fn an_always_answer_comes_back_to_a_profile_that_does_not_include_its_local_file() {
+    always_comes_back_through_the_local_file("");
+}
+
+fn always_comes_back_through_the_local_file(extra: &str) {
+    let (s, profile, _) = asking(extra);
+    assert!(!s.path().join("config").exists());
     let (log, _) = log_of(&s);
     let secret = s.path().join("secret");
     s.write("secret/other", "OTHER\n");

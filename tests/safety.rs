@@ -80,6 +80,27 @@ fn an_included_file_others_can_write_is_refused_too() {
     assert_refused(&out, &extra, "chmod go-w", &marker);
 }
 
+/// The user's override that every profile reads after itself, named or not, is checked as an
+/// include is: the file, and the directory it is in.
+#[test]
+fn the_user_override_read_after_a_profile_is_checked_too() {
+    let s = Sandbox::new();
+    let marker = s.path().join("ran");
+    let profile = s.base_profile("");
+    let config = s.path().join("config");
+    let local = s.write("config/llrun/profiles/test.local.llp", "allow read /etc\n");
+    let env = [("XDG_CONFIG_HOME", config.as_path())];
+    let script = format!("touch {}", marker.display());
+    chmod(&local, 0o646);
+    let out = run(&profile.to_string_lossy(), &env, &script);
+    assert_refused(&out, &local, "chmod go-w", &marker);
+    chmod(&local, 0o600);
+    let dir = local.parent().unwrap();
+    chmod(dir, 0o777);
+    let out = run(&profile.to_string_lossy(), &env, &script);
+    assert_refused(&out, dir, "chmod go-w", &marker);
+}
+
 #[test]
 fn a_search_path_directory_others_can_write_is_refused() {
     let s = Sandbox::new();

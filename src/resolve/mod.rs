@@ -89,7 +89,18 @@ pub fn locate(value: &str, search: &SearchPath) -> Result<PathBuf, ProfileError>
         })
 }
 
-/// Resolves one layer from its top file.
+/// The user's override of the profile at (or named) `profile`:
+/// `$XDG_CONFIG_HOME/llrun/profiles/STEM.local.llp`. "Always" answers are written there, and
+/// [`resolve_layer`] reads it after the profile, so the two must agree on the name.
+pub fn user_override(config_home: &str, profile: &str) -> PathBuf {
+    let stem = Path::new(profile)
+        .file_stem()
+        .map_or_else(|| profile.to_string(), |s| s.to_string_lossy().into_owned());
+    Path::new(config_home).join(format!("llrun/profiles/{stem}.local.llp"))
+}
+
+/// Resolves one layer from its top file, then the user's override of it ([`user_override`]),
+/// unless the profile read that file already (the shipped ones include `<NAME.local>`).
 pub fn resolve_layer(
     name: &str,
     path: &Path,
@@ -116,6 +127,9 @@ pub fn resolve_layer(
     r.layer.name = name.to_string();
     r.layer.path = path.to_path_buf();
     r.file(file, path)?;
+    if let Some(config) = ctx.builtins.get("XDG_CONFIG_HOME") {
+        r.user_override(user_override(config, &path.to_string_lossy()))?;
+    }
     Ok(r.layer)
 }
 
@@ -165,6 +179,28 @@ impl Resolver<'_> {
         result
     }
 
+    /// Reads the user's override after the whole profile, as if the profile ended with
+    /// `include? "PATH"`: an "always" answer written there must be read back even from a
+    /// profile that never mentions it. A missing one is still followed by live edits.
+    fn user_override(&mut self, path: PathBuf) -> Result<(), ProfileError> {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let this = canonical(&path);
+        if self.layer.files.iter().any(|f| canonical(f) == this) {
+            return Ok(());
+        }
+        match load::read_profile(&path) {
+            Ok(text) => {
+                let file = self.sources.add(path.clone(), text, None);
+                self.file(file, &path)
+            }
+            Err(LoadError::Missing) => {
+                self.layer.files.push(path);
+                Ok(())
+            }
+            Err(err) => Err(ProfileError::File { path, err }),
+        }
+    }
+
     /// Reads an included file, checking depth, cycles and the file itself.
     fn include(&mut self, path: PathBuf, optional: bool, span: Span) -> Result<(), ProfileError> {
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
@@ -211,5 +247,62 @@ impl Resolver<'_> {
             .with_hint(err.hint())
             .into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile in `dir` with `text`, resolved with `dir/config` as `XDG_CONFIG_HOME` and its
+    /// profiles directory on the search path.
+    fn resolve(dir: &Path, text: &str, local: Option<&str>) -> Layer {
+        let config = dir.join("config");
+        let profiles = config.join("llrun/profiles");
+        std::fs::create_dir_all(&profiles).unwrap();
+        if let Some(local) = local {
+            std::fs::write(profiles.join("p.local.llp"), local).unwrap();
+        }
+        let path = dir.join("p.llp");
+        std::fs::write(&path, text).unwrap();
+        let ctx = Context {
+            builtins: [(
+                "XDG_CONFIG_HOME".to_string(),
+                config.to_string_lossy().into(),
+            )]
+            .into(),
+            env: Default::default(),
+            abi: 6,
+            search_path: SearchPath {
+                dirs: vec![profiles],
+            },
+        };
+        resolve_layer("p", &path, &ctx, &mut SourceMap::new()).unwrap()
+    }
+
+    #[test]
+    fn the_user_override_comes_last_and_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = Some("deny read /etc/shadow\n");
+        for text in ["allow read /etc\n", "include? <p.local>\nallow read /etc\n"] {
+            let layer = resolve(dir.path(), text, local);
+            let rules: Vec<&str> = layer.fs_rules.iter().map(|r| r.pattern.text()).collect();
+            let expected = if text.starts_with("include") {
+                ["/etc/shadow", "/etc"]
+            } else {
+                ["/etc", "/etc/shadow"]
+            };
+            assert_eq!(rules, expected, "{text}");
+            let reads = layer.files.iter().filter(|f| f.ends_with("p.local.llp"));
+            assert_eq!(reads.count(), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_missing_user_override_is_still_a_file_of_the_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let layer = resolve(dir.path(), "allow read /etc\n", None);
+        let local = dir.path().join("config/llrun/profiles/p.local.llp");
+        assert_eq!(layer.files.last(), Some(&local));
     }
 }

@@ -51,6 +51,13 @@ pub fn assemble(
         .first()
         .map(|l| l.name.clone())
         .unwrap_or_default();
+    // Named after the file, as the resolver names the override it reads (`--profile foo.bar`
+    // is `foo.bar.llp`).
+    let top = loaded
+        .layers
+        .first()
+        .map(|l| l.path.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let config_home = ctx
         .builtins
         .get("XDG_CONFIG_HOME")
@@ -89,7 +96,7 @@ pub fn assemble(
         log,
         options: Options {
             ask_timeout: request.ask_timeout,
-            remember: Some(Override::for_profile(&config_home, &first)),
+            remember: Some(Override::for_profile(&config_home, &top)),
             profile: first,
         },
         live,

@@ -1,5 +1,5 @@
 //! "Always": an answer written as llp text into the user's override for the profile,
-//! `$XDG_CONFIG_HOME/llrun/profiles/NAME.local.llp`, which the shipped profiles include.
+//! `$XDG_CONFIG_HOME/llrun/profiles/NAME.local.llp`, which every profile reads after itself.
 
 use super::log::Log;
 use super::policy::{Policy, PortAnswer};
@@ -33,11 +33,8 @@ pub struct Override {
 impl Override {
     /// The override for profile `name` under `config_home`.
     pub fn for_profile(config_home: &str, name: &str) -> Override {
-        let stem = std::path::Path::new(name)
-            .file_stem()
-            .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
         Override {
-            path: PathBuf::from(config_home).join(format!("llrun/profiles/{stem}.local.llp")),
+            path: crate::resolve::user_override(config_home, name),
         }
     }
 
