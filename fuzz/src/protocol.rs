@@ -131,5 +131,6 @@ fn ask(target: Target) -> Ask {
         choices: Vec::new(),
         timeout_ms: Some(60_000),
         allow_always: true,
+        run_only: None,
     }
 }
