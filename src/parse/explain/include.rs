@@ -58,6 +58,12 @@ fn search_name(name: &str, span: Span) -> Result<(), Diagnostic> {
             "write an absolute path in quotes: `include \"/etc/llrun/extra.llp\"`",
         );
     }
+    if name.contains('>') {
+        return fail(
+            "a profile name ends at the first `>`",
+            "write one `<NAME>` with nothing after its `>`, e.g. `<abstractions/base>`",
+        );
+    }
     if name.contains('$') {
         return fail(
             "variables are not expanded inside `<…>`",

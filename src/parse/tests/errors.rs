@@ -288,6 +288,12 @@ fn include_errors() {
         "1:9: error: unclosed `<`",
         "write `<NAME>` with no blanks inside",
     );
+    // Found by the parse fuzz target: the grammar ends the name at its first `>`.
+    fails(
+        "include <abstractions/base>eadonly>",
+        "1:10: error: a profile name ends at the first `>`",
+        "nothing after its `>`",
+    );
     fails(
         "include </etc/x>",
         "1:10: error: `<…>` names a profile on the search path, not an absolute path",
