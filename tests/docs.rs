@@ -34,7 +34,12 @@ fn block(document: &str, start: &str, end: &str) -> Option<String> {
 fn unroff(block: &str) -> String {
     block
         .lines()
-        .map(|line| line.strip_prefix("\\&").unwrap_or(line).replace("\\e", "\\") + "\n")
+        .map(|line| {
+            line.strip_prefix("\\&")
+                .unwrap_or(line)
+                .replace("\\e", "\\")
+                + "\n"
+        })
         .collect()
 }
 

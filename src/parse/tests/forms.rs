@@ -307,6 +307,15 @@ fn env_forms() {
     );
     assert_eq!(pairs[0].0.span, span(8, 16));
     assert_eq!(pairs[1].1.span, span(38, 40));
+    // Found by the resolve fuzz target: after `=` a `#` is part of the value, not a comment.
+    for text in ["env set X=#{UID}", "set X=#{UID}"] {
+        let value = match one(text) {
+            StmtKind::Env(EnvAction::Set(pairs)) => pairs[0].1.text.clone(),
+            StmtKind::Set { value, .. } => value.text,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(value, "#{UID}", "{text}");
+    }
 }
 
 #[test]
