@@ -49,6 +49,9 @@ bitflags! {
         const TRUNCATE    = 1 << 14;
         /// `ioctl` on a device file (ABI 5, Linux 6.10).
         const IOCTL_DEV   = 1 << 15;
+        /// Connecting to (or sending to) a unix socket by its path (ABI 9). Before ABI 9 the
+        /// kernel does not check it; llrun's supervisor then decides each `connect` itself.
+        const RESOLVE_UNIX = 1 << 16;
     }
 }
 
@@ -108,13 +111,6 @@ impl Unhandled {
 
 /// The rights the `landlock` crate knows and llrun does not handle yet.
 pub const UNHANDLED: &[Unhandled] = &[
-    Unhandled {
-        kind: Kind::Fs,
-        bits: 1 << 16,
-        name: "fs.resolve_unix",
-        why: "connecting to a unix socket by its path: the language has no rule for it yet, and \
-              handling it would refuse every such connect (the D-Bus bus, an X server, an agent)",
-    },
     Unhandled {
         kind: Kind::Net,
         bits: 1 << 2,
@@ -257,6 +253,7 @@ mod tests {
         assert_eq!(first(FsAccess::REFER), Some(2));
         assert_eq!(first(FsAccess::TRUNCATE), Some(3));
         assert_eq!(first(FsAccess::IOCTL_DEV), Some(5));
+        assert_eq!(first(FsAccess::RESOLVE_UNIX), Some(9));
         assert_eq!(NetAccess::supported_by(3), NetAccess::empty());
         assert_eq!(NetAccess::supported_by(4), NetAccess::all());
         assert_eq!(Scopes::supported_by(5), Scopes::empty());
@@ -268,7 +265,6 @@ mod tests {
                 .find(|u| u.name == name)
                 .map(Unhandled::abi)
         };
-        assert_eq!(abi_of("fs.resolve_unix"), Some(9));
         assert_eq!(abi_of("net.bind_udp"), Some(10));
         assert_eq!(abi_of("net.connect_send_udp"), Some(10));
     }

@@ -14,6 +14,7 @@ pub mod linger;
 pub mod notify;
 pub mod process;
 pub mod seccomp;
+pub mod socket;
 pub mod spawn;
 pub mod terminal;
 

@@ -138,6 +138,10 @@ pub enum Tool {
         /// Only these accesses (comma-separated access words, e.g. `read,write`)
         #[arg(long, value_name = "ACCESS")]
         access: Option<String>,
+        /// Explain connecting to the paths as unix sockets (`connect unix` rules): the same as
+        /// `--access fs.resolve_unix`
+        #[arg(long, conflicts_with = "access")]
+        socket: bool,
         /// Pick the profile as running COMMAND would (when no --profile is given)
         #[arg(long, value_name = "COMMAND")]
         command: Option<OsString>,
@@ -185,6 +189,7 @@ pub fn dispatch(cli: Cli) -> Result<i32, Failure> {
         Some(Tool::Explain {
             profile,
             access,
+            socket,
             command,
             json,
             paths,
@@ -194,7 +199,8 @@ pub fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 .as_deref()
                 .map(crate::policy::access::parse_list)
                 .transpose()
-                .map_err(crate::error::Error::Usage)?;
+                .map_err(crate::error::Error::Usage)?
+                .or(socket.then_some(llrun_kernel::FsAccess::RESOLVE_UNIX));
             let explainer = Explainer::new(&loaded, &compiled, rights);
             for given in &paths {
                 if json {

@@ -27,8 +27,16 @@ pub struct CompiledLayer {
     pub unenforced: Vec<Unenforced>,
     /// Whether the layer has `ask` rules, which need the supervisor.
     pub has_asks: bool,
+    /// Rights the profile restricts that this kernel's Landlock cannot, but the supervisor
+    /// can, by deciding each call itself ([`SUPERVISABLE`]): they need the supervisor.
+    pub supervised: FsAccess,
     pub compat: Compat,
 }
+
+/// The rights the supervisor enforces where Landlock cannot: connecting to a unix socket by
+/// its path (Landlock ABI 9). The seccomp filter traps `connect`, and llrun decides on the
+/// socket file it really reaches and connects the program's socket itself.
+pub const SUPERVISABLE: FsAccess = FsAccess::RESOLVE_UNIX;
 
 /// Why a layer cannot be compiled for this kernel.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -71,9 +79,14 @@ pub fn compile(
     let carved = carve::carve(layer, fs_handled)?;
     let net = net::plan(layer);
     let restricted_fs = FsAccess::all() - carve::granted_everywhere(layer);
+    let supervised = if kernel.abi == 0 {
+        FsAccess::empty()
+    } else {
+        restricted_fs & (SUPERVISABLE - fs_handled)
+    };
     let missing = support::unenforced(
         kernel.abi,
-        restricted_fs,
+        restricted_fs - supervised,
         net.restricted | net.asked,
         layer.scopes,
     );
@@ -110,6 +123,7 @@ pub fn compile(
         narrowed: carved.narrowed,
         unenforced: missing,
         has_asks,
+        supervised,
         compat,
     })
 }

@@ -35,6 +35,9 @@ pub enum Enforcement {
     Supervisor,
     /// This kernel cannot restrict the right at all.
     Unenforceable { needs_abi: u32 },
+    /// Landlock cannot restrict it on this kernel, and the supervisor decides every call
+    /// that uses it (a unix socket `connect` before ABI 9).
+    Trapped { needs_abi: u32 },
     /// The kernel would grant what the profile denies. Never expected: a compiler bug.
     Widened { path: String },
 }
@@ -97,6 +100,11 @@ fn kind_word(kind: RuleKind) -> &'static str {
 }
 
 fn enforcement(path: &str, right: FsAccess, kind: RuleKind, c: &CompiledLayer) -> Enforcement {
+    if c.supervised.contains(right) {
+        return Enforcement::Trapped {
+            needs_abi: fs_abi(right),
+        };
+    }
     if !c.plan.handled_fs.contains(right) {
         return Enforcement::Unenforceable {
             needs_abi: fs_abi(right),
@@ -264,10 +272,9 @@ pub fn render(
     let _ = writeln!(
         out,
         "  supervisor: {}",
-        if supervision.runs {
-            "runs (the profile has `ask` rules): seccomp user notification beside Landlock"
-        } else {
-            "none (no `ask` rules): pure Landlock"
+        match supervision.why {
+            Some(why) => format!("runs ({why}): seccomp user notification beside Landlock"),
+            None => "none (no `ask` rules): pure Landlock".to_string(),
         }
     );
     for (i, layer) in layers.iter().enumerate() {
@@ -327,6 +334,7 @@ fn describe(e: &Enforcement, supervised: bool) -> String {
         Enforcement::Narrowed => "NARROWED: the profile allows it but the kernel denies it (a carve, or the path did not exist at start; see `llrun compile`)".into(),
         Enforcement::Supervisor => "ask: needs the supervisor".into(),
         Enforcement::Unenforceable { needs_abi } => format!("NOT ENFORCED: this kernel cannot restrict it (needs Landlock ABI {needs_abi})"),
+        Enforcement::Trapped { needs_abi } => format!("decided by the supervisor on each connect, which it carries out itself (Landlock restricts it from ABI {needs_abi})"),
         Enforcement::Widened { path } => format!("BUG: the Landlock rule on {path} grants what the profile denies; please report this"),
     }
 }

@@ -47,16 +47,27 @@ pub struct RightVerdict {
 /// How a run of the profiles is supervised, as far as explain cares.
 #[derive(Debug, Clone)]
 pub struct Supervision {
-    /// Whether a supervisor runs at all (some layer has `ask` rules).
+    /// Whether a supervisor runs at all (some layer has `ask` rules, or restricts unix
+    /// sockets on a kernel before Landlock ABI 9).
     pub runs: bool,
+    /// Why it runs, in words.
+    pub why: Option<&'static str>,
     /// The calls its filter traps.
     shape: Shape,
 }
 
 impl Supervision {
     pub fn of(layers: &[Layer], compiled: &[CompiledLayer]) -> Supervision {
+        let why = if compiled.iter().any(|c| c.has_asks) {
+            Some("the profile has `ask` rules")
+        } else if compiled.iter().any(|c| !c.supervised.is_empty()) {
+            Some("it decides unix socket connects, which this kernel's Landlock cannot")
+        } else {
+            None
+        };
         Supervision {
             runs: Policy::needs_supervisor(compiled),
+            why,
             shape: crate::supervise::shape::of(layers, compiled),
         }
     }
@@ -87,6 +98,7 @@ fn usual_call(right: FsAccess) -> Option<(Trapped, bool)> {
         FsAccess::REMOVE_FILE => Trapped::Unlinkat,
         FsAccess::REMOVE_DIR => Trapped::Rmdir,
         FsAccess::REFER => Trapped::Renameat2,
+        FsAccess::RESOLVE_UNIX => Trapped::Connect,
         _ => return None,
     };
     Some((call, false))

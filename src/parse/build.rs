@@ -195,7 +195,10 @@ impl Reader {
         let mut parts = pair.into_inner();
         let kind = words::lookup(RULE_KINDS, parts.next()?.as_str())?;
         let body = parts.next()?;
-        let net = body.as_rule() == Rule::net_rule;
+        let (net, unix) = (
+            body.as_rule() == Rule::net_rule,
+            body.as_rule() == Rule::unix_rule,
+        );
         let mut parts = body.into_inner();
         let head = parts.next()?;
         if net {
@@ -213,7 +216,12 @@ impl Reader {
                 target,
             });
         }
-        let access = self.access(kind, head)?;
+        // `connect unix` is a file rule: the right to connect to the socket files it names.
+        let access = if unix {
+            vec![rule::connect_unix(self.span(&head))]
+        } else {
+            self.access(kind, head)?
+        };
         let paths = parts.map(|p| rule::pattern(&self.tok(&p)).ok());
         let target = RuleTarget::Paths(paths.collect::<Option<_>>()?);
         Some(StmtKind::Rule {

@@ -90,6 +90,7 @@ pub const RAW: &[(&str, FsAccess)] = &[
     ("fs.refer", FsAccess::REFER),
     ("fs.truncate", FsAccess::TRUNCATE),
     ("fs.ioctl_dev", FsAccess::IOCTL_DEV),
+    ("fs.resolve_unix", FsAccess::RESOLVE_UNIX),
 ];
 
 /// One access word or raw `fs.NAME` right, spelled exactly so.

@@ -15,6 +15,7 @@
 //! future trapped call fails; Landlock still refuses everything the static layer does not grant.
 
 pub mod clean;
+pub mod connect;
 pub mod fast;
 pub mod locate;
 pub mod log;

@@ -185,7 +185,12 @@ impl Operation {
                 len: a[1] as i64,
             },
             Trapped::Connect | Trapped::Bind => {
-                let len = (a[2] as u32 as usize).min(128);
+                // The kernel refuses a longer address (`move_addr_to_kernel`), and so does llrun,
+                // rather than decide on a truncated copy.
+                let len = a[2] as u32 as usize;
+                if len > SOCKADDR_STORAGE {
+                    return Err(Errno::EINVAL);
+                }
                 let addr = read_bytes(n.pid, a[1], len).map_err(read_errno)?;
                 let fd = int(0);
                 if call == Trapped::Connect {
@@ -214,6 +219,9 @@ impl Operation {
         }
     }
 }
+
+/// `sizeof(struct sockaddr_storage)`: the longest socket address the kernel takes.
+const SOCKADDR_STORAGE: usize = std::mem::size_of::<nix::libc::sockaddr_storage>();
 
 /// The TCP port of an `AF_INET`/`AF_INET6` socket address, if it is one.
 pub fn inet_port(addr: &[u8]) -> Option<u16> {

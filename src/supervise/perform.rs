@@ -92,6 +92,15 @@ pub fn perform(listener: &Listener, id: NotifId, pid: Pid, job: Job) -> Option<E
         Job::Connect { socket, addr } => {
             inet(&addr, |a| nix::sys::socket::connect(socket.as_raw_fd(), a))
         }
+        Job::ConnectUnix { socket, node } => {
+            // Through the open socket file: the one decided on, wherever it is named now.
+            nix::sys::socket::UnixAddr::new(format!("/proc/self/fd/{}", node.as_raw_fd()).as_str())
+                .and_then(|a| nix::sys::socket::connect(socket.as_raw_fd(), &a))
+                .map(|()| Done::Value(0))
+        }
+        Job::ConnectRaw { socket, addr } => {
+            llrun_kernel::socket::connect_raw(&socket, &addr).map(|()| Done::Value(0))
+        }
         Job::Bind { socket, addr } => {
             inet(&addr, |a| nix::sys::socket::bind(socket.as_raw_fd(), a))
         }

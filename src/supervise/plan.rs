@@ -86,6 +86,19 @@ pub enum Job {
         socket: OwnedFd,
         addr: Vec<u8>,
     },
+    /// Connect the program's socket to the unix socket file `node` (its `O_PATH` descriptor),
+    /// the very file the decision was taken on.
+    ConnectUnix {
+        socket: OwnedFd,
+        node: OwnedFd,
+    },
+    /// Connect the program's socket with the program's address as it was read, once: what
+    /// llrun does not decide on (another family, an abstract name) but must not let the kernel
+    /// run, since the program could swap in a unix socket or path after the trap.
+    ConnectRaw {
+        socket: OwnedFd,
+        addr: Vec<u8>,
+    },
     Bind {
         socket: OwnedFd,
         addr: Vec<u8>,
@@ -179,7 +192,7 @@ pub fn plan(
             with(v, || Job::Truncate { node, len })
         }
         Operation::Connect { fd, addr } => {
-            return port(policy, NetAccess::CONNECT_TCP, fd, addr, once, socket);
+            return super::connect::plan(policy, pid, fd, addr, once, socket);
         }
         Operation::Bind { fd, addr } => {
             return port(policy, NetAccess::BIND_TCP, fd, addr, once, socket);
@@ -256,7 +269,7 @@ fn open(
 }
 
 /// Opens an existing path operand as `O_PATH`: its descriptor, real path and status.
-fn existing(
+pub(super) fn existing(
     pid: Pid,
     at: &PathOperand,
     nofollow: bool,
@@ -473,7 +486,7 @@ fn no_gain(policy: &Policy, from: &Located, to: &Located, exchange: bool) -> boo
 }
 
 /// `connect` or `bind` on a TCP port.
-fn port(
+pub(super) fn port(
     policy: &Policy,
     access: NetAccess,
     fd: i32,
@@ -509,14 +522,14 @@ fn port(
 }
 
 /// An IP stream socket (the address was IPv4 or IPv6): TCP, for Landlock's purposes.
-fn is_tcp(socket: &OwnedFd) -> bool {
+pub(super) fn is_tcp(socket: &OwnedFd) -> bool {
     use nix::sys::socket::{SockType, getsockopt, sockopt};
     getsockopt(socket, sockopt::SockType).is_ok_and(|t| t == SockType::Stream)
 }
 
 /// The verdict over several checks: any deny refuses, then any ask asks (about the first check
 /// that asks), then everything static continues, else llrun performs the call.
-fn combine(policy: &Policy, checks: &[Check], once: Option<&Answer>) -> Combined {
+pub(super) fn combine(policy: &Policy, checks: &[Check], once: Option<&Answer>) -> Combined {
     let mut ask: Option<(FsAccess, String, Span)> = None;
     let mut perform = None;
     for c in checks {
@@ -542,7 +555,7 @@ fn combine(policy: &Policy, checks: &[Check], once: Option<&Answer>) -> Combined
 /// One right to decide: on `path` by the profile (as Landlock checks it: a new entry on its
 /// directory), and on `target` by the answers (llrun can be exact about the entry itself).
 #[derive(Debug, Clone)]
-struct Check {
+pub(super) struct Check {
     rights: FsAccess,
     path: String,
     target: String,
@@ -550,7 +563,7 @@ struct Check {
 
 impl Check {
     /// A right checked on `path` itself.
-    fn on(rights: FsAccess, path: String) -> Check {
+    pub(super) fn on(rights: FsAccess, path: String) -> Check {
         Check {
             rights,
             target: path.clone(),
@@ -570,7 +583,7 @@ impl Check {
 
 /// [`combine`]'s result.
 #[derive(Debug)]
-enum Combined {
+pub(super) enum Combined {
     Continue,
     Deny(Option<Span>),
     Perform(Why),

@@ -84,6 +84,8 @@ struct StaticGrants {
     /// Rights the layer does not handle are not restricted by it at all.
     handled_fs: FsAccess,
     handled_net: NetAccess,
+    /// Rights the layer restricts that only the supervisor enforces on this kernel.
+    supervised: FsAccess,
 }
 
 impl StaticGrants {
@@ -104,6 +106,7 @@ impl StaticGrants {
                 .collect(),
             handled_fs: compiled.plan.handled_fs,
             handled_net: compiled.plan.handled_net,
+            supervised: compiled.supervised,
         }
     }
 
@@ -358,10 +361,31 @@ impl Policy {
         self.port_answers.push(answer);
     }
 
-    /// Whether the run needs a supervisor at all: some layer asks, or carving lost precision
-    /// that the supervisor can recover.
+    /// Whether the run needs a supervisor at all: some layer asks, or restricts what only the
+    /// supervisor can enforce on this kernel (unix socket paths before Landlock ABI 9).
     pub fn needs_supervisor(compiled: &[CompiledLayer]) -> bool {
-        compiled.iter().any(|c| c.has_asks)
+        compiled
+            .iter()
+            .any(|c| c.has_asks || !c.supervised.is_empty())
+    }
+
+    /// Whether the supervisor decides every unix socket `connect` (the kernel cannot): then it
+    /// also carries out every other `connect` it traps, since letting the kernel run one would
+    /// let the program swap in a unix socket after the decision.
+    pub fn supervises_unix(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|l| l.statics.supervised.contains(FsAccess::RESOLVE_UNIX))
+    }
+
+    /// Whether some layer isolates abstract unix sockets. The supervisor connects outside the
+    /// sandbox, where the scope does not hold, so it refuses those itself.
+    pub fn isolates_abstract_unix(&self) -> bool {
+        self.layers.iter().any(|l| {
+            l.layer
+                .scopes
+                .contains(llrun_kernel::Scopes::ABSTRACT_UNIX_SOCKET)
+        })
     }
 }
 

@@ -37,6 +37,7 @@ pub fn of(layers: &[Layer], compiled: &[CompiledLayer]) -> Shape {
         for n in &c.narrowed {
             fs |= n.rights;
         }
+        fs |= c.supervised;
     }
     for_rights(fs, net)
 }
@@ -66,7 +67,11 @@ pub fn for_rights(fs: FsAccess, net: NetAccess) -> Shape {
     );
     add(fs.contains(FsAccess::REMOVE_FILE), &[Unlink, Unlinkat]);
     add(fs.contains(FsAccess::REMOVE_DIR), &[Rmdir, Unlinkat]);
-    add(net.contains(NetAccess::CONNECT_TCP), &[Connect]);
+    // Seccomp cannot tell a unix socket from another by its descriptor, so every `connect`.
+    add(
+        net.contains(NetAccess::CONNECT_TCP) || fs.contains(FsAccess::RESOLVE_UNIX),
+        &[Connect],
+    );
     add(net.contains(NetAccess::BIND_TCP), &[Bind]);
     calls.sort_by_key(|c| c.name());
     calls.dedup();

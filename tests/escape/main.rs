@@ -28,3 +28,4 @@ mod processes;
 mod prompt;
 mod races;
 mod terminal;
+mod unix_sockets;

@@ -2,6 +2,7 @@
 //! one number or range that is wrong.
 
 use super::args::{self, Args};
+use super::rule;
 use crate::diag::Diagnostic;
 use crate::parse::ast::{RuleTarget, Spanned, StmtKind};
 use crate::parse::token::Tok;
@@ -26,6 +27,9 @@ pub fn rule(
             format!("e.g. `{head} tcp 443`"),
         ));
     };
+    if proto.text == "unix" && !proto.quoted {
+        return unix(kind, head, op.span, args);
+    }
     protocol(head, proto)?;
     let Some(list) = args.next() else {
         return Err(args.missing(format!("`{head} tcp` needs ports"), PORTS_HINT));
@@ -39,6 +43,27 @@ pub fn rule(
             op: op.value,
             ports,
         },
+    })
+}
+
+/// `connect unix PATTERN…`: a file rule on socket files. A socket file is made by binding,
+/// which is the `create` right (`fs.make_sock`) on its directory, so `bind unix` is not a rule.
+fn unix(kind: RuleKind, head: Head, span: Span, mut args: Args) -> Result<StmtKind, Diagnostic> {
+    if head.op == NetOp::Bind {
+        return Err(Diagnostic::new(
+            span,
+            "`bind unix` is not a rule: binding makes a socket file, which `create` covers",
+        )
+        .with_hint(format!(
+            "write `{} fs.make_sock DIR` to let the program make sockets in DIR",
+            head.kw
+        )));
+    }
+    let paths = rule::patterns(&mut args, &format!("{head} unix"), "/run/user/*/wayland-*")?;
+    Ok(StmtKind::Rule {
+        kind,
+        access: vec![rule::connect_unix(span)],
+        target: RuleTarget::Paths(paths),
     })
 }
 

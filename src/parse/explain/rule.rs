@@ -27,25 +27,35 @@ pub fn rule(kind: RuleKind, kw: &str, mut args: Args) -> Result<StmtKind, Diagno
     if kind == RuleKind::Ask {
         no_exec(&access)?;
     }
-    let patterns = args.rest();
-    if patterns.is_empty() {
-        return Err(args.missing(
-            format!("`{kw} {}` needs at least one pattern", first.text),
-            format!(
-                "e.g. `{kw} {} /usr/share`; patterns are absolute paths or globs",
-                first.text
-            ),
-        ));
-    }
-    let mut paths = Vec::with_capacity(patterns.len());
-    for tok in patterns {
-        paths.push(pattern(tok)?);
-    }
+    let head = format!("{kw} {}", first.text);
+    let paths = patterns(&mut args, &head, "/usr/share")?;
     Ok(StmtKind::Rule {
         kind,
         access,
         target: RuleTarget::Paths(paths),
     })
+}
+
+/// The patterns of a file rule, at least one; `head` names the rule in the message, `example`
+/// is a pattern that fits it.
+pub fn patterns(args: &mut Args, head: &str, example: &str) -> Result<Vec<Word>, Diagnostic> {
+    let toks = args.rest();
+    if toks.is_empty() {
+        return Err(args.missing(
+            format!("`{head}` needs at least one pattern"),
+            format!("e.g. `{head} {example}`; patterns are absolute paths or globs"),
+        ));
+    }
+    toks.iter().map(pattern).collect()
+}
+
+/// The access of `connect unix`: the right to connect to the socket files its patterns name
+/// (Landlock's `fs.resolve_unix`), spanning the `connect` word.
+pub fn connect_unix(span: crate::source::Span) -> Spanned<AccessWord> {
+    Spanned {
+        value: AccessWord::Raw(llrun_kernel::FsAccess::RESOLVE_UNIX.bits()),
+        span,
+    }
 }
 
 /// `read,exec,fs.make_sock`: comma-separated, no blanks.
