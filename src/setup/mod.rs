@@ -142,10 +142,12 @@ fn make_directories(loaded: &Loaded) {
 }
 
 /// Whether the run follows edits of its profile files: `--live`, `--no-live`, else when a
-/// supervisor runs anyway (the profile has `ask` rules). A profile without asks thus keeps its
-/// pure-Landlock start, with no trapped calls, unless live edits are asked for.
+/// supervisor runs anyway for `ask` rules. A profile without asks thus traps no file calls
+/// unless live edits are asked for (only `connect`, where unix sockets need the supervisor).
 fn live(request: &Request, compiled: &[CompiledLayer]) -> bool {
+    // Following edits traps every call a new `ask` could need; a supervisor that runs only for
+    // unix sockets traps `connect` alone, so it does not turn live edits on.
     request
         .live
-        .unwrap_or_else(|| Policy::needs_supervisor(compiled))
+        .unwrap_or_else(|| compiled.iter().any(|c| c.has_asks))
 }
