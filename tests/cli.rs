@@ -124,6 +124,38 @@ fn explain_names_the_rule_and_the_enforcement() {
     assert!(stdout(&o).contains("NARROWED"), "{}", stdout(&o));
 }
 
+/// `explain --socket`: the deciding `connect unix` rule (or the default deny) and how the
+/// kernel at hand enforces it.
+#[test]
+fn explain_socket_names_the_rule_and_who_enforces_it() {
+    let s = Sandbox::new();
+    let p = s.base_profile("allow connect unix @/run/app.sock");
+    let p = p.to_string_lossy();
+    let explain = |path: &str| {
+        let o = run(&["explain", "-p", &p, "--socket", path]);
+        assert_code(&o, 0);
+        stdout(&o)
+    };
+    let allowed = explain(&format!("{}/run/app.sock", s.path().display()));
+    assert!(
+        allowed.contains("fs.resolve_unix  allow") && allowed.contains("test.llp:7"),
+        "{allowed}"
+    );
+    let bus = explain("/run/user/1000/bus");
+    assert!(
+        bus.contains("fs.resolve_unix  deny   no rule matches"),
+        "{bus}"
+    );
+    let how = if common::landlock_abi() >= 9 {
+        "denied by Landlock"
+    } else {
+        "decided by the supervisor on each connect"
+    };
+    assert!(bus.contains(how), "{bus}");
+    let both = run(&["explain", "-p", &p, "--socket", "--access", "read", "/x"]);
+    assert_code(&both, 125);
+}
+
 #[test]
 fn compile_prints_rules_and_the_exactness_report() {
     let s = Sandbox::new();

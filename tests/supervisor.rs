@@ -149,6 +149,61 @@ fn an_asked_tcp_connect_is_connected_by_the_supervisor() {
     assert_eq!(asked[0]["access"], json!(["connect"]));
 }
 
+/// `ask connect unix`: the prompt names the socket file and the access `connect`; an answer
+/// "always" writes `allow connect unix PATH`, which the next run reads, and a socket beside it
+/// stays refused.
+#[test]
+fn an_asked_unix_socket_is_connected_by_the_supervisor_and_always_is_remembered() {
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.path().join("run")).unwrap();
+    let asked = s.path().join("run/service");
+    let beside = s.path().join("run/beside");
+    let listeners: Vec<std::os::unix::net::UnixListener> = [&asked, &beside]
+        .iter()
+        .map(|p| std::os::unix::net::UnixListener::bind(p).unwrap())
+        .collect();
+    let profile = s.profile(
+        "sock.llp",
+        &format!("{BASE}ask connect unix @/run/*\ninclude? <sock.local>\n"),
+    );
+    let script = format!(
+        "import socket\nfor p in ({:?}, {:?}):\n  try:\n    socket.socket(socket.AF_UNIX).connect(p); print('connected')\n  except OSError as e:\n    print('refused', e.errno)\n",
+        asked.display().to_string(),
+        beside.display().to_string(),
+    );
+    let (out, messages) = python_asked(&s, &profile, &[], &script, move |m, reply| {
+        if m["type"] == "ask" {
+            let decision = if m["target"]["path"].as_str().unwrap().ends_with("/service") {
+                json!({"decision": "allow", "scope": "always"})
+            } else {
+                json!({"decision": "deny", "scope": "once"})
+            };
+            reply.answer(m, &decision);
+        }
+    });
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "connected\nrefused 13\n", "{stderr}");
+    let first = asks(&messages)[0];
+    assert_eq!(first["access"], json!(["connect"]));
+    assert_eq!(first["target"]["path"], json!(asked.to_string_lossy()));
+    let local = s.path().join("config/llrun/profiles/sock.local.llp");
+    let written = std::fs::read_to_string(&local).unwrap();
+    assert!(
+        written.contains(&format!("allow connect unix \"{}\"\n", asked.display())),
+        "{written}"
+    );
+    let out = llrun()
+        .env("XDG_CONFIG_HOME", s.path().join("config"))
+        .args(["-q", "--prompt", "none", "-p"])
+        .arg(&profile)
+        .args(["/usr/bin/python3", "-c", &script])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(stdout, "connected\nrefused 13\n", "{stderr}");
+    drop(listeners);
+}
+
 #[test]
 fn a_held_ask_stalls_only_its_threads_and_identical_asks_share_one_prompt() {
     let s = Sandbox::new();

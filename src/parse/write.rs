@@ -65,13 +65,14 @@ pub fn path(path: &str) -> Result<String, Unwritable> {
 
 /// `KIND ACCESS PATTERN`: a file rule for `rights` (widened to whole access words, as a person
 /// thinks of them: [`access::widened`]) on the pattern `text`.
+/// Connecting to a socket alone is written as the language says it, `connect unix`.
 pub fn fs_rule(kind: RuleKind, rights: FsAccess, text: &str) -> Result<String, Unwritable> {
-    Ok(format!(
-        "{} {} {}",
-        kind_word(kind),
-        access::widened(rights).join(","),
-        pattern(text)?
-    ))
+    let access = if rights == FsAccess::RESOLVE_UNIX {
+        "connect unix".to_string()
+    } else {
+        access::widened(rights).join(",")
+    };
+    Ok(format!("{} {access} {}", kind_word(kind), pattern(text)?))
 }
 
 /// `KIND connect|bind tcp PORTS`.
@@ -151,6 +152,8 @@ mod tests {
     fn rules_use_the_language_s_words() {
         let rule = fs_rule(RuleKind::Allow, FsAccess::READ_FILE, "/x").unwrap();
         assert_eq!(rule, "allow read \"/x\"");
+        let rule = fs_rule(RuleKind::Ask, FsAccess::RESOLVE_UNIX, "/run/s").unwrap();
+        assert_eq!(rule, "ask connect unix \"/run/s\"");
         assert_eq!(
             tcp_rule(RuleKind::Deny, NetOp::Connect, &[(80, 80), (8000, 8100)]),
             "deny connect tcp 80,8000-8100"

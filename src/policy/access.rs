@@ -186,6 +186,7 @@ pub fn describe(set: FsAccess) -> String {
         ("exec", FsAccess::EXECUTE),
         ("truncate", FsAccess::TRUNCATE),
         ("ioctl", FsAccess::IOCTL_DEV),
+        ("connect", FsAccess::RESOLVE_UNIX),
     ] {
         if rest.contains(bits) && !bits.is_empty() {
             words.push(word.to_string());

@@ -153,7 +153,12 @@ fn build_ask(shared: &Shared, n: &Notification, subject: &Subject, rule: Span) -
         .unwrap_or_default();
     let (access, target, choices) = match subject {
         Subject::Path { rights, path } => {
-            let access = crate::policy::access::widened(*rights);
+            // A socket path is asked about as a `connect`, as the rule that asks reads.
+            let access = if *rights == llrun_kernel::FsAccess::RESOLVE_UNIX {
+                vec!["connect".to_string()]
+            } else {
+                crate::policy::access::widened(*rights)
+            };
             (access, Target::Path { path: path.clone() }, choices(path))
         }
         Subject::Port { access, port } => {

@@ -143,6 +143,25 @@ fn ask_cannot_cover_exec() {
 }
 
 #[test]
+fn unix_socket_rule_errors() {
+    fails(
+        "allow connect unix",
+        "1:19: error: `allow connect unix` needs at least one pattern",
+        "e.g. `allow connect unix /run/user/*/wayland-*`",
+    );
+    fails(
+        "deny bind unix /run/x",
+        "1:6: error: `bind unix` is not a rule: binding makes a socket file, which `create` covers",
+        "write `deny fs.make_sock DIR`",
+    );
+    fails(
+        "allow connect unix \"\"",
+        "1:20: error: empty pattern",
+        "patterns are absolute paths",
+    );
+}
+
+#[test]
 fn network_errors() {
     let r = fails(
         "allow connect tcp 80,70000",

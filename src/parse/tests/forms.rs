@@ -128,6 +128,25 @@ fn network_rules() {
 }
 
 #[test]
+fn unix_socket_rules_are_file_rules_on_the_sockets() {
+    let StmtKind::Rule {
+        kind,
+        access,
+        target: RuleTarget::Paths(paths),
+    } = one("ask connect unix /run/user/*/bus \"/tmp/a b\"")
+    else {
+        panic!()
+    };
+    assert_eq!(kind, RuleKind::Ask);
+    assert_eq!(
+        access.iter().map(|a| a.value).collect::<Vec<_>>(),
+        [AccessWord::Raw(llrun_kernel::FsAccess::RESOLVE_UNIX.bits())]
+    );
+    assert_eq!(access[0].span, span(4, 11));
+    assert_eq!(texts(&paths), ["/run/user/*/bus", "/tmp/a b"]);
+}
+
+#[test]
 fn isolate() {
     assert_eq!(
         one("isolate signals abstract-unix"),
