@@ -16,9 +16,11 @@ const LOOP: &str = "import socket, sys, time
 N = 2000
 def unix():
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()
+def unix_nb():
+    s = socket.socket(socket.AF_UNIX); s.setblocking(False); s.connect(sys.argv[1]); s.close()
 def tcp():
     s = socket.socket(); s.connect(('127.0.0.1', int(sys.argv[2]))); s.close()
-f = unix if sys.argv[3] == 'unix' else tcp
+f = {'unix': unix, 'unix-nonblocking': unix_nb, 'tcp': tcp}[sys.argv[3]]
 t = time.perf_counter()
 for _ in range(N):
     f()
@@ -54,9 +56,11 @@ fn main() {
     );
     let llrun = env!("CARGO_BIN_EXE_llrun");
     let sock = sock.to_string_lossy().into_owned();
-    for kind in ["unix", "tcp"] {
+    for kind in ["unix", "unix-nonblocking", "tcp"] {
         println!("\n# {kind} connect + close, python, 2,000 times (µs per connect)");
         let args = ["-c", LOOP, &sock, &port, kind];
+        // A first pass warms the listener threads and the loopback path up, unmeasured.
+        per_connect(Command::new("/usr/bin/python3").args(args));
         let native = per_connect(Command::new("/usr/bin/python3").args(args));
         let under = |profile: &Path| {
             per_connect(

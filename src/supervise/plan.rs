@@ -109,8 +109,21 @@ impl Job {
     /// Whether carrying it out returns at once, so that it may run on the thread that planned
     /// it instead of a worker's (a thread hand-off costs more than reopening a file).
     pub fn returns_at_once(&self) -> bool {
-        matches!(self, Job::Reopen { at_once: true, .. })
+        match self {
+            Job::Reopen { at_once, .. } => *at_once,
+            // A non-blocking socket connects (or says it is in progress) without waiting.
+            Job::Connect { socket, .. }
+            | Job::ConnectUnix { socket, .. }
+            | Job::ConnectRaw { socket, .. } => non_blocking(socket),
+            _ => false,
+        }
     }
+}
+
+/// Whether `fd`'s open file is in non-blocking mode (shared with the program's descriptor).
+fn non_blocking(fd: &OwnedFd) -> bool {
+    nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFL)
+        .is_ok_and(|flags| OFlag::from_bits_truncate(flags).contains(OFlag::O_NONBLOCK))
 }
 
 /// A single-event answer to take into account while planning again.
