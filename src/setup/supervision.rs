@@ -71,7 +71,9 @@ pub fn assemble(
         crate::supervise::shape::of(&loaded.layers, compiled)
     };
     let clean = Clean::new(&loaded.layers, compiled, shape.sees_every_open());
-    if clean::inherits_a_directory() {
+    // The scan reads every descriptor's fdinfo (about 250 for a shipped profile, whose rule
+    // descriptors are still open): only worth it where clean directories matter, for opens.
+    if shape.traps_opens() && clean::inherits_a_directory() {
         clean.taint();
     }
     let layers = loaded

@@ -34,6 +34,18 @@ impl Shape {
         }
     }
 
+    /// Whether any open reaches the listener (an open for writing, at least).
+    pub fn traps_opens(&self) -> bool {
+        [
+            Trapped::Open,
+            Trapped::Openat,
+            Trapped::Openat2,
+            Trapped::Creat,
+        ]
+        .iter()
+        .any(|c| self.calls.contains(c))
+    }
+
     /// Whether every open reaches the listener, reading ones included: then no descriptor is
     /// opened unseen by a call of the program's own.
     pub fn sees_every_open(&self) -> bool {
