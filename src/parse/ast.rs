@@ -108,6 +108,8 @@ pub enum StmtKind {
     Env(EnvAction),
     /// Directories llrun creates (with their parents, owner-only) before the program starts.
     Mkdir(Vec<Word>),
+    /// `dbus VERB ENTRY…`: names (or `NAME=RULE`s) on the session bus, checked.
+    Dbus(Vec<crate::policy::dbus::DbusRule>),
 }
 
 /// A statement and the span of its whole line (the span `explain` reports for a rule): from

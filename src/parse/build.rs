@@ -8,10 +8,11 @@
 
 use super::ast::{Cond, EnvAction, IncludeTarget, RuleTarget, Spanned, Stmt, StmtKind, Word};
 use super::blocks::Line;
-use super::explain::{env, include, net, rule, stmt};
+use super::explain::{dbus, env, include, net, rule, stmt};
 use super::grammar::Rule;
 use super::token::{self, Tok};
 use super::words::{self, CMP_OPS, RULE_KINDS};
+use crate::policy::dbus::DBUS_VERBS;
 use crate::policy::ports::NET_OPS;
 use crate::policy::{AccessWord, RuleKind};
 use crate::source::{FileId, Span};
@@ -49,6 +50,12 @@ pub fn line(pair: P, file: FileId) -> Option<Line> {
         Rule::require => StmtKind::RequireAbi(at.abi(&pair.into_inner().next()?)?),
         Rule::compat => {
             StmtKind::Compat(stmt::compat_mode(&at.tok(&pair.into_inner().next()?)).ok()?)
+        }
+        Rule::dbus => {
+            let mut parts = pair.into_inner();
+            let verb = words::lookup(DBUS_VERBS, parts.next()?.as_str())?;
+            let entries = parts.map(|p| dbus::entry(verb, &at.tok(&p)).ok());
+            StmtKind::Dbus(entries.collect::<Option<_>>()?)
         }
         Rule::mkdir => {
             let dirs = pair.into_inner().map(|p| stmt::directory(&at.tok(&p)).ok());

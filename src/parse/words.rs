@@ -15,7 +15,7 @@ pub use crate::policy::ports::NET_OPS;
 /// Words that start a statement (`}` and `} else {` are handled as block structure).
 pub const KEYWORDS: &[&str] = &[
     "include", "include?", "set", "allow", "deny", "ask", "isolate", "if", "require", "compat",
-    "env", "mkdir",
+    "env", "mkdir", "dbus",
 ];
 
 pub const SCOPES: &[(&str, ScopeWord)] = &[

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod canonical;
+pub mod dbus;
 pub mod env;
 pub mod glob;
 pub mod pattern;
@@ -95,6 +96,8 @@ pub struct Layer {
     pub require_abi: Option<(u32, Span)>,
     /// Directories to create before the program starts (`mkdir`), absolute and glob-free.
     pub mkdirs: Vec<(PathBuf, Span)>,
+    /// What the program may do on the session bus (`dbus`); none: no bus at all.
+    pub dbus: Vec<dbus::DbusRule>,
     /// Every file of the include graph, including optional includes that do not exist (yet).
     pub files: Vec<PathBuf>,
 }

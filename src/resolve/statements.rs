@@ -91,6 +91,7 @@ impl Resolver<'_> {
                 };
             }
             StmtKind::Env(action) => self.env(action)?,
+            StmtKind::Dbus(entries) => self.layer.dbus.extend(entries.iter().cloned()),
             StmtKind::Mkdir(words) => {
                 for word in words {
                     let dir = self.directory(word)?;

@@ -8,6 +8,7 @@
 
 pub mod args;
 mod cond;
+pub mod dbus;
 pub mod env;
 pub mod include;
 pub mod net;
@@ -101,6 +102,7 @@ fn keyword_statement(kw: &str, at: Span, words: &[Tok]) -> Result<StmtKind, Diag
         "isolate" => stmt::isolate(args),
         "require" => stmt::require(args),
         "mkdir" => stmt::mkdir(args),
+        "dbus" => dbus::dbus(args),
         _ => stmt::compat(args),
     }
 }
