@@ -48,6 +48,7 @@ fn main() {
         terminal: TerminalMode::Pty,
         prompt: Some(console),
         supervision: None,
+        stay_outside: false,
     };
     let code = llrun::run::run(launch).expect("run");
     std::process::exit(code);

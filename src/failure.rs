@@ -32,6 +32,9 @@ pub enum Failure {
     Client(#[from] ClientError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The filtered session bus could not be set up.
+    #[error(transparent)]
+    Dbus(#[from] crate::setup::dbus::DbusError),
 }
 
 impl Failure {
@@ -42,6 +45,7 @@ impl Failure {
             Failure::Prompter(e) => e.hint(),
             Failure::Run(e) => e.hint(),
             Failure::Client(e) => e.hint(),
+            Failure::Dbus(e) => e.hint(),
             Failure::Landlock(_) | Failure::Log { .. } | Failure::Output(_) => None,
         }
     }

@@ -24,13 +24,18 @@ pub struct Loader {
     pub kernel: Kernel,
     /// `--compat`, if given.
     pub compat: Option<Compat>,
+    /// The filtered bus's socket, which the layers that name the bus may reach.
+    pub bus_socket: Option<PathBuf>,
 }
 
 impl Loader {
     /// Loads and checks the profiles as they are now; an error is the one the next start
     /// would meet, with its `file:line:col`.
     pub fn load(&self) -> Result<Loaded, Error> {
-        let loaded = profiles::load(&self.profiles, Some(&self.program), &self.ctx)?;
+        let mut loaded = profiles::load(&self.profiles, Some(&self.program), &self.ctx)?;
+        if let Some(socket) = &self.bus_socket {
+            crate::setup::dbus::allow_socket(&mut loaded.layers, socket);
+        }
         profiles::compile(&loaded, &self.kernel, self.compat)?;
         Ok(loaded)
     }

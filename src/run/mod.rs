@@ -48,6 +48,9 @@ pub struct Launch {
     pub supervision: Option<Supervision>,
     /// The terminal prompt's event-loop side; shown only when the program gets a pty.
     pub prompt: Option<crate::prompt::tty::Console>,
+    /// llrun must outlive the program's start (a helper it started, such as the D-Bus proxy,
+    /// ends with llrun), so it cannot become the program.
+    pub stay_outside: bool,
 }
 
 /// What the supervisor needs to start once the program's listener is in hand.
@@ -108,7 +111,7 @@ impl RunError {
 /// sandbox itself and becomes the program: its status and signals are then the program's own
 /// with no forwarding at all, and start-up saves a `fork` and a `wait`.
 pub fn run(launch: Launch) -> Result<i32, RunError> {
-    if launch.supervision.is_none() && !launch.terminal.wants_pty() {
+    if launch.supervision.is_none() && !launch.terminal.wants_pty() && !launch.stay_outside {
         return Ok(become_program(&launch).finish());
     }
     Ok(execute(launch)?.finish())

@@ -14,6 +14,7 @@ fn launch(program: &str, args: &[&str]) -> Launch {
         rulesets: Vec::new(),
         terminal: TerminalMode::Inherit,
         prompt: None,
+        stay_outside: false,
         supervision: None,
     }
 }

@@ -5,6 +5,7 @@
 //! The command line (`cli`) only turns its arguments into a [`Request`]; everything decided
 //! from them is decided here.
 
+pub mod dbus;
 mod report;
 pub mod supervision;
 
@@ -53,8 +54,15 @@ pub fn run(request: &Request, ctx: &Context) -> Result<i32, Failure> {
         return Err(Error::NoCommand.into());
     };
     let kernel = Kernel { abi: ctx.abi };
-    let loaded = profiles::load(&request.profiles, Some(program), ctx)?;
+    let mut loaded = profiles::load(&request.profiles, Some(program), ctx)?;
     make_directories(&loaded);
+    let compat = strictest(request, &loaded);
+    let bus = dbus::set_up(&mut loaded.layers, &ctx.env, compat)?;
+    if let dbus::Bus::None { notice: Some(n) } = &bus
+        && !request.quiet
+    {
+        eprintln!("llrun: note: {n}");
+    }
     let compiled = profiles::compile(&loaded, &kernel, request.compat)?;
     let live = live(request, &compiled);
     report::before_start(request, &loaded, &compiled, &kernel, live);
@@ -63,7 +71,12 @@ pub fn run(request: &Request, ctx: &Context) -> Result<i32, Failure> {
         let prepared = PreparedRuleset::prepare(&layer.plan)?;
         rulesets.push(prepared);
     }
-    let env = env::apply(&loaded.layers, &ctx.env);
+    let mut env = env::apply(&loaded.layers, &ctx.env);
+    dbus::environment(&mut env, &bus);
+    let bus_socket = match &bus {
+        dbus::Bus::Filtered(p) => Some(p.socket().to_path_buf()),
+        dbus::Bus::None { .. } => None,
+    };
     let (supervision, console) = if live || Policy::needs_supervisor(&compiled) {
         let live = live.then(|| Loader {
             profiles: request.profiles.clone(),
@@ -71,6 +84,7 @@ pub fn run(request: &Request, ctx: &Context) -> Result<i32, Failure> {
             ctx: ctx.clone(),
             kernel,
             compat: request.compat,
+            bus_socket: bus_socket.clone(),
         });
         let (s, console) = supervision::assemble(request, ctx, loaded, &compiled, program, live)?;
         (Some(s), console)
@@ -85,8 +99,11 @@ pub fn run(request: &Request, ctx: &Context) -> Result<i32, Failure> {
         terminal: request.terminal,
         supervision,
         prompt: console,
+        // A proxy llrun started needs llrun alive: it ends when llrun's end of it closes.
+        stay_outside: bus_socket.is_some(),
     };
     let code = crate::run::run(launch)?;
+    drop(bus);
     if live {
         // Following edits left inotify descriptors, whose last close takes milliseconds.
         let _ = llrun_kernel::linger::linger_inotify();
@@ -139,6 +156,18 @@ fn make_directories(loaded: &Loaded) {
             );
         }
     }
+}
+
+/// The compat mode that decides what a missing feature outside Landlock means (the D-Bus
+/// proxy): `--compat`, else strict if any layer is.
+fn strictest(request: &Request, loaded: &Loaded) -> Compat {
+    request.compat.unwrap_or_else(|| {
+        if loaded.layers.iter().any(|l| l.compat == Compat::Strict) {
+            Compat::Strict
+        } else {
+            Compat::BestEffort
+        }
+    })
 }
 
 /// Whether the run follows edits of its profile files: `--live`, `--no-live`, else when a

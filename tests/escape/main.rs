@@ -17,6 +17,7 @@ mod common;
 mod attack;
 mod carving;
 mod cli;
+mod dbus;
 mod exec;
 mod limits;
 mod namespaces;

@@ -143,6 +143,45 @@ fn ask_cannot_cover_exec() {
 }
 
 #[test]
+fn dbus_errors() {
+    fails(
+        "dbus talk org",
+        "1:11: error: invalid bus name `org`: a bus name has at least two elements separated by dots, e.g. `org.example.App`",
+        "bus names look like",
+    );
+    fails(
+        "dbus tlak org.a.B",
+        "1:6: error: unknown D-Bus verb `tlak`",
+        "did you mean `talk`?",
+    );
+    fails(
+        "dbus call org.a.B",
+        "1:11: error: `dbus call` needs `NAME=RULE`",
+        "e.g. `dbus call",
+    );
+    fails(
+        "dbus own org.a.B=x",
+        "1:10: error: `dbus own` takes a bus name, not `NAME=RULE`",
+        "dbus call NAME=RULE",
+    );
+    fails(
+        "dbus call org.a.B=org.a.B.1x",
+        "1:11: error: invalid rule `org.a.B.1x`: `1x` is not a method name (or `*`)",
+        "a rule is `INTERFACE.METHOD`",
+    );
+    fails(
+        "dbus",
+        "1:5: error: `dbus` needs a verb and a bus name",
+        "verbs are see, talk, own, call, broadcast",
+    );
+    fails(
+        "dbus talk ${APP}.x",
+        "1:11: error: variables are not expanded in bus names",
+        "write the name out",
+    );
+}
+
+#[test]
 fn unix_socket_rule_errors() {
     fails(
         "allow connect unix",
