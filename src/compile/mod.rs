@@ -27,6 +27,10 @@ pub struct CompiledLayer {
     pub unenforced: Vec<Unenforced>,
     /// Whether the layer has `ask` rules, which need the supervisor.
     pub has_asks: bool,
+    /// Whether the layer isolates abstract unix sockets: the supervisor then answers those
+    /// connects itself, as if nobody listened, so that X11 clients fall back to the server's
+    /// path-named socket (Landlock's own EPERM makes libxcb give up).
+    pub isolates_abstract: bool,
     /// Rights the profile restricts that this kernel's Landlock cannot, but the supervisor
     /// can, by deciding each call itself ([`SUPERVISABLE`]): they need the supervisor.
     pub supervised: FsAccess,
@@ -123,6 +127,7 @@ pub fn compile(
         narrowed: carved.narrowed,
         unenforced: missing,
         has_asks,
+        isolates_abstract: layer.scopes.contains(Scopes::ABSTRACT_UNIX_SOCKET) && kernel.abi > 0,
         supervised,
         compat,
     })

@@ -62,6 +62,8 @@ impl Supervision {
             Some("the profile has `ask` rules")
         } else if compiled.iter().any(|c| !c.supervised.is_empty()) {
             Some("it decides unix socket connects, which this kernel's Landlock cannot")
+        } else if compiled.iter().any(|c| c.isolates_abstract) {
+            Some("it refuses abstract unix connects as unheard, so that X11 falls back")
         } else {
             None
         };

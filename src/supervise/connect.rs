@@ -12,8 +12,9 @@
 //! - a path: decided on the socket file llrun opens (symlinks followed, magic links refused),
 //!   then connected through that open file (`/proc/self/fd/N`), so that a rename or a symlink
 //!   swapped in after the decision changes nothing;
-//! - an abstract name: refused (`EPERM`, as Landlock's scope) when a layer isolates abstract
-//!   sockets, since llrun's own connect would be outside the sandbox's scope; else connected;
+//! - an abstract name: refused when a layer isolates abstract sockets, since llrun's own
+//!   connect would be outside the sandbox's scope (`ECONNREFUSED`, so that X11 clients fall
+//!   back to the path-named socket); else connected;
 //! - TCP: the port rules decide, as for a supervised port;
 //! - anything else (UDP, netlink, an unnamed or malformed address): connected as given, so the
 //!   kernel answers it as it would have.
@@ -42,6 +43,9 @@ pub fn plan(
         // Landlock checks both ports and unix paths: what it grants may run as the kernel's.
         return match Address::of(&addr) {
             Address::Path(path) => unix_path(policy, pid, path, once, socket(fd)?, false),
+            Address::Abstract if policy.isolates_abstract_unix() => {
+                Ok(Plan::Answer(Response::Errno(Errno::ECONNREFUSED), None))
+            }
             _ => plan::port(policy, NetAccess::CONNECT_TCP, fd, addr, once, socket),
         };
     }
@@ -52,7 +56,10 @@ pub fn plan(
             unix_path(policy, pid, path, once, socket, true)
         }
         (nix::libc::AF_UNIX, Address::Abstract) if policy.isolates_abstract_unix() => {
-            Ok(Plan::Answer(Response::Errno(Errno::EPERM), None))
+            // As if nobody listened there: X11 clients (libxcb) then fall back to the server's
+            // path-named socket, which a `connect unix` rule decides. Landlock's own refusal
+            // (EPERM) would make them give up.
+            Ok(Plan::Answer(Response::Errno(Errno::ECONNREFUSED), None))
         }
         (nix::libc::AF_INET | nix::libc::AF_INET6, Address::Inet(port))
             if plan::is_tcp(&socket) =>

@@ -366,7 +366,7 @@ impl Policy {
     pub fn needs_supervisor(compiled: &[CompiledLayer]) -> bool {
         compiled
             .iter()
-            .any(|c| c.has_asks || !c.supervised.is_empty())
+            .any(|c| c.has_asks || c.isolates_abstract || !c.supervised.is_empty())
     }
 
     /// Whether the supervisor decides every unix socket `connect` (the kernel cannot): then it

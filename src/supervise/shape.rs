@@ -26,6 +26,9 @@ pub fn of(layers: &[Layer], compiled: &[CompiledLayer]) -> Shape {
         .iter()
         .fold(FsAccess::empty(), |f, c| f | c.supervised);
     let mut net = NetAccess::empty();
+    if compiled.iter().any(|c| c.isolates_abstract) {
+        fs |= FsAccess::RESOLVE_UNIX; // every connect: the abstract ones are refused as unheard
+    }
     // The rest only where a supervisor runs for `ask` rules anyway: one that runs only for
     // unix sockets traps `connect` alone, so that a profile without asks keeps every file call
     // at Landlock's speed (and as exact as the static layer, as `llrun compile` reports).

@@ -43,9 +43,12 @@ impl Listener {
         let count = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&count);
         std::thread::spawn(move || {
+            // Kept open: a connection closed at once would fail the program's greeting (EPIPE).
+            let mut kept = Vec::new();
             loop {
                 match socket.accept() {
-                    Ok(_) => {
+                    Ok((stream, _)) => {
+                        kept.push(stream);
                         counted.fetch_add(1, Ordering::SeqCst);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(1)),
@@ -262,4 +265,75 @@ fn a_connect_whose_address_or_socket_changes_while_it_is_held_is_decided_once() 
         "control: the allowed socket was reached"
     );
     assert_eq!(forbidden.arrived(), 0, "the forbidden socket was reached");
+}
+
+/// An X server on display `:N` (Xvfb) for the test; ends with the value.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        // A display number of this process's own, far from a real desktop's.
+        let n = 100 + std::process::id() % 800;
+        let child = std::process::Command::new("Xvfb")
+            .arg(format!(":{n}"))
+            .args(["-screen", "0", "320x240x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt-get install xvfb)");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(std::time::Instant::now() < deadline, "Xvfb did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Xvfb {
+            child,
+            display: format!(":{n}"),
+        }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// With `isolate abstract-unix`, an X client still reaches the server through its path-named
+/// socket (the x11 abstraction's rule), while the server's abstract socket is refused as if
+/// nobody listened (libxcb then falls back). Without the rule, no X at all.
+#[test]
+fn x11_under_isolate_abstract_unix_goes_through_the_path_socket_only() {
+    let home = Home::planted();
+    let x = Xvfb::start();
+    let with_x11 = home.profile("x11", "include <abstractions/x11>\nisolate abstract-unix");
+    let without = home.profile("nox11", "isolate abstract-unix");
+    let xdpyinfo = |profile: &str| {
+        home.llrun(profile)
+            .env("DISPLAY", &x.display)
+            .arg("xdpyinfo")
+            .output()
+            .unwrap()
+    };
+    let out = xdpyinfo(&with_x11);
+    assert!(
+        out.status.success() && crate::common::stdout(&out).contains("version number"),
+        "{}",
+        crate::common::stderr(&out)
+    );
+    assert!(
+        !xdpyinfo(&without).status.success(),
+        "X reached without a rule"
+    );
+    let abstract_name = format!("/tmp/.X11-unix/X{}", &x.display[1..]);
+    let code = "\
+import socket
+attempt('abstract', lambda: socket.socket(socket.AF_UNIX).connect('\\0' + sys.argv[1]))";
+    home.attack(&with_x11, code, &[&abstract_name])
+        .assert_denied("abstract", &["ECONNREFUSED", "EPERM"]);
 }
