@@ -310,3 +310,36 @@ fn proxies_under(dir: &Path) -> Vec<nix::unistd::Pid> {
         .map(nix::unistd::Pid::from_raw)
         .collect()
 }
+
+/// Two layers, two chained proxies: a name one layer allows and the other does not stays
+/// unreachable; a name both allow is reached.
+#[test]
+fn stacked_layers_reach_only_what_every_layer_allows() {
+    let home = Home::planted();
+    let bus = SessionBus::start(home.root());
+    let marker = home.root().join("outside/marker");
+    std::fs::create_dir_all(marker.parent().unwrap()).unwrap();
+    let wide = home.profile(
+        "wide",
+        "dbus talk org.freedesktop.Notifications org.llrun.Test.Exec",
+    );
+    let narrow = home.profile("narrow", "dbus talk org.freedesktop.Notifications");
+    let mut args = vec![marker.to_str().unwrap(), bus.socket.to_str().unwrap()];
+    args.extend_from_slice(DANGEROUS);
+    // Control: the wide layer alone lets the call through.
+    let v = Verdicts::of(
+        bus.command(&home, Some(&wide), CLIENT, &args)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v.assert_done("org.llrun.Test.Exec"), "'ran'");
+    std::fs::remove_file(&marker).unwrap();
+    let mut both = home.llrun_with(&["-p", &wide], &narrow);
+    both.args(python(CLIENT, &args))
+        .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+        .env("XDG_RUNTIME_DIR", &bus.runtime);
+    let v = Verdicts::of(both.output().unwrap());
+    v.assert_denied("org.llrun.Test.Exec", &["EACCES"]);
+    assert_eq!(v.assert_done("notify"), "'shown hi'");
+    assert!(!marker.exists(), "a command ran outside the sandbox");
+}
