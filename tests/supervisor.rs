@@ -192,16 +192,22 @@ fn an_asked_unix_socket_is_connected_by_the_supervisor_and_always_is_remembered(
         written.contains(&format!("allow connect unix \"{}\"\n", asked.display())),
         "{written}"
     );
+    let (stdout, stderr) = next_run(&s, &profile, &script);
+    assert_eq!(stdout, "connected\nrefused 13\n", "{stderr}");
+    drop(listeners);
+}
+
+/// The same script run again under `profile`, with nobody to ask: what remembered answers
+/// decide. Its stdout and stderr.
+fn next_run(s: &Sandbox, profile: &Path, script: &str) -> (String, String) {
     let out = llrun()
         .env("XDG_CONFIG_HOME", s.path().join("config"))
         .args(["-q", "--prompt", "none", "-p"])
-        .arg(&profile)
-        .args(["/usr/bin/python3", "-c", &script])
+        .arg(profile)
+        .args(["/usr/bin/python3", "-c", script])
         .output()
         .unwrap();
-    let (stdout, stderr) = out_text(&out);
-    assert_eq!(stdout, "connected\nrefused 13\n", "{stderr}");
-    drop(listeners);
+    out_text(&out)
 }
 
 #[test]
@@ -661,14 +667,7 @@ fn a_widened_network_answer_covers_its_ports_and_always_is_remembered() {
         written.contains(&format!("allow connect tcp {list}\n")),
         "{written}"
     );
-    let out = llrun()
-        .env("XDG_CONFIG_HOME", s.path().join("config"))
-        .args(["-q", "--prompt", "none", "-p"])
-        .arg(&profile)
-        .args(["/usr/bin/python3", "-c", &script])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = out_text(&out);
+    let (stdout, stderr) = next_run(&s, &profile, &script);
     assert_eq!(stdout, "connected\nconnected\n", "{stderr}");
     drop(servers);
 }
