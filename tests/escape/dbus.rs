@@ -42,7 +42,9 @@ const DANGEROUS: &[&str] = &[
 ];
 
 /// Calls `Run(marker)` on each name in `sys.argv[2:]` through the bus the environment names,
-/// then on the first through the bus socket `sys.argv[1]` directly, then `Notify`.
+/// then on the first through the bus socket `sys.argv[1]` directly, then `Notify`; then `Run`
+/// on the connection that owns the notification name (as GNOME Shell and Plasma own theirs),
+/// through that name and through its owner's unique name.
 const CLIENT: &str = "\
 import dbus
 marker, names = sys.argv[1], sys.argv[3:]
@@ -61,7 +63,15 @@ attempt('direct', lambda: bus_error(lambda: run(dbus.bus.BusConnection('unix:pat
 def notify():
     o = dbus.SessionBus().get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications')
     return str(o.Notify('hi', dbus_interface='org.freedesktop.Notifications'))
-attempt('notify', lambda: bus_error(notify))";
+attempt('notify', lambda: bus_error(notify))
+def via(dest):
+    o = dbus.SessionBus().get_object(dest, '/org/llrun/Test/Exec', introspect=False)
+    return str(o.Run(marker, dbus_interface='org.llrun.Test.Exec'))
+def owner():
+    d = dbus.SessionBus().get_object('org.freedesktop.DBus', '/org/freedesktop/DBus', introspect=False)
+    return str(d.GetNameOwner('org.freedesktop.Notifications', dbus_interface='org.freedesktop.DBus'))
+attempt('via-notifications', lambda: bus_error(lambda: via('org.freedesktop.Notifications')))
+attempt('via-owner', lambda: bus_error(lambda: via(owner())))";
 
 /// A private session bus with the test service on it; both end with the value.
 struct SessionBus {
@@ -168,6 +178,8 @@ fn the_firefox_profile_cannot_reach_a_service_that_runs_commands() {
     }
     v.assert_done("direct");
     v.assert_done("notify");
+    assert_eq!(v.assert_done("via-notifications"), "'ran'");
+    assert_eq!(v.assert_done("via-owner"), "'ran'");
     std::fs::remove_file(&marker).unwrap();
     let v = bus.client(&home, Some("firefox-esr"), &marker);
     for name in DANGEROUS {
@@ -175,6 +187,9 @@ fn the_firefox_profile_cannot_reach_a_service_that_runs_commands() {
     }
     v.assert_denied("direct", &["EACCES"]);
     assert_eq!(v.assert_done("notify"), "'shown hi'");
+    // Allowed to notify is not allowed to talk to the rest of the notifier's connection.
+    v.assert_denied("via-notifications", &["EACCES"]);
+    v.assert_denied("via-owner", &["EACCES"]);
     assert!(!marker.exists(), "a command ran outside the sandbox");
     let out = crate::common::stdout(&v.output);
     assert!(
@@ -309,6 +324,10 @@ fn proxies_under(dir: &Path) -> Vec<nix::unistd::Pid> {
         .collect()
 }
 
+/// Notifications by their interface only (`Home::profile` reads `@` as the home's root, so no
+/// `@PATH` here), as the shipped abstraction allows them.
+const NOTES: &str = "dbus call org.freedesktop.Notifications=org.freedesktop.Notifications.*";
+
 /// Two layers, two chained proxies: a name one layer allows and the other does not stays
 /// unreachable; a name both allow is reached.
 #[test]
@@ -317,11 +336,8 @@ fn stacked_layers_reach_only_what_every_layer_allows() {
     let bus = SessionBus::start(home.root());
     let marker = home.root().join("outside/marker");
     std::fs::create_dir_all(marker.parent().unwrap()).unwrap();
-    let wide = home.profile(
-        "wide",
-        "dbus talk org.freedesktop.Notifications org.llrun.Test.Exec",
-    );
-    let narrow = home.profile("narrow", "dbus talk org.freedesktop.Notifications");
+    let wide = home.profile("wide", &format!("dbus talk org.llrun.Test.Exec\n{NOTES}"));
+    let narrow = home.profile("narrow", NOTES);
     let mut args = vec![marker.to_str().unwrap(), bus.socket.to_str().unwrap()];
     args.extend_from_slice(DANGEROUS);
     // Control: the wide layer alone lets the call through.
