@@ -39,6 +39,8 @@ pub enum DbusError {
     Start(std::io::Error),
     #[error("xdg-dbus-proxy did not come up: {0}")]
     NotReady(String),
+    #[error("{} is not a directory of yours that only you can use (mode {mode:o}, owner {uid}); the D-Bus proxy's socket cannot go there", .path.display())]
+    Unsafe { path: PathBuf, mode: u32, uid: u32 },
 }
 
 impl DbusError {
@@ -50,6 +52,9 @@ impl DbusError {
             DbusError::Start(_) | DbusError::NotReady(_) => {
                 Some("`--compat best-effort` runs the program without a bus instead")
             }
+            DbusError::Unsafe { .. } => Some(
+                "another user could swap the proxy's socket there: remove it, or make it yours and `chmod 700` it",
+            ),
         }
     }
 }
@@ -122,6 +127,7 @@ pub fn set_up(
     let proxies = start(&proxy, &upstream, layers, env).map_err(|e| match e {
         Started::Io(e) => DbusError::Start(e),
         Started::NotReady(why) => DbusError::NotReady(why),
+        Started::Unsafe { path, mode, uid } => DbusError::Unsafe { path, mode, uid },
     })?;
     allow_socket(layers, &proxies.socket);
     Ok(Bus::Filtered(proxies))
@@ -172,6 +178,7 @@ fn find_on_path(env: &BTreeMap<OsString, OsString>) -> Option<PathBuf> {
 enum Started {
     Io(std::io::Error),
     NotReady(String),
+    Unsafe { path: PathBuf, mode: u32, uid: u32 },
 }
 
 impl From<std::io::Error> for Started {
@@ -187,7 +194,9 @@ fn start(
     layers: &[Layer],
     env: &BTreeMap<OsString, OsString>,
 ) -> Result<Proxies, Started> {
-    let dir = runtime_dir(env).join(format!("dbus-{}", std::process::id()));
+    let base = runtime_dir(env);
+    private_base(&base)?;
+    let dir = base.join(format!("dbus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     crate::private::create_dir_all(&dir)?;
     let mut proxies = Proxies {
@@ -215,6 +224,26 @@ fn runtime_dir(env: &BTreeMap<OsString, OsString>) -> PathBuf {
         Some(d) if Path::new(d).is_absolute() => Path::new(d).join("llrun"),
         _ => std::env::temp_dir().join(format!("llrun-{}", nix::unistd::getuid())),
     }
+}
+
+/// Makes `dir` (0700) if it is missing, and refuses one that is not a directory of this user's
+/// that only they can enter: whoever can write it can rename the run's socket directory away
+/// and put a socket of their own in its place, which the program, allowed that path, would
+/// then reach (the fallback `/tmp/llrun-UID` is open to anyone to create first).
+fn private_base(dir: &Path) -> Result<(), Started> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    crate::private::create_dir_all(dir)?;
+    let meta = std::fs::symlink_metadata(dir)?;
+    let mode = meta.permissions().mode() & 0o7777;
+    let uid = nix::unistd::getuid().as_raw();
+    if meta.is_dir() && meta.uid() == uid && mode & 0o077 == 0 {
+        return Ok(());
+    }
+    Err(Started::Unsafe {
+        path: dir.to_path_buf(),
+        mode,
+        uid: meta.uid(),
+    })
 }
 
 /// Starts one proxy with `rules`; returns it and llrun's end of its `--fd` socket pair.

@@ -357,3 +357,43 @@ fn stacked_layers_reach_only_what_every_layer_allows() {
     assert_eq!(v.assert_done("notify"), "'shown hi'");
     assert!(!marker.exists(), "a command ran outside the sandbox");
 }
+
+/// A socket directory another user could write (here: made 0777, or a symlink) would let them
+/// rename the run's socket directory away and serve the program a bus of their own: llrun
+/// refuses to run (125) rather than put the proxy there.
+#[test]
+fn a_socket_directory_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::planted();
+    let bus = SessionBus::start(home.root());
+    let marker = home.root().join("marker");
+    let mut args = vec![marker.to_str().unwrap(), bus.socket.to_str().unwrap()];
+    args.extend_from_slice(DANGEROUS);
+    let shared = bus.runtime.join("llrun");
+    let elsewhere = home.root().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    for setup in ["open", "symlink"] {
+        let _ = std::fs::remove_dir_all(&shared).or_else(|_| std::fs::remove_file(&shared));
+        if setup == "open" {
+            std::fs::create_dir(&shared).unwrap();
+            std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        } else {
+            std::os::unix::fs::symlink(&elsewhere, &shared).unwrap();
+        }
+        let out = bus
+            .command(&home, Some("firefox-esr"), CLIENT, &args)
+            .output()
+            .unwrap();
+        crate::common::assert_code(&out, 125);
+        let err = crate::common::stderr(&out);
+        assert!(
+            err.contains("the D-Bus proxy's socket cannot go there"),
+            "{setup}: {err}"
+        );
+        assert!(
+            !crate::common::stdout(&out).contains("address:"),
+            "{setup}: it ran"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
