@@ -293,6 +293,7 @@ fn ready(child: &mut Child, end: &OwnedFd) -> Result<(), Started> {
     let polled = poll(&mut fds, timeout).map_err(std::io::Error::from)?;
     let mut byte = [0u8; 1];
     if polled == 1 && nix::unistd::read(end, &mut byte).is_ok_and(|n| n == 1) {
+        pass_on_stderr(child);
         return Ok(());
     }
     let _ = child.kill();
@@ -307,6 +308,17 @@ fn ready(child: &mut Child, end: &OwnedFd) -> Result<(), Started> {
     } else {
         words
     }))
+}
+
+/// From here on, what the proxy says goes to llrun's standard error: a pipe nobody reads would
+/// fill (64 KiB of warnings, which a program can provoke with bad messages) and stall the proxy,
+/// and with it the program's bus.
+fn pass_on_stderr(child: &mut Child) {
+    if let Some(mut said) = child.stderr.take() {
+        let _ = std::thread::Builder::new()
+            .name("llrun-dbus-proxy-stderr".into())
+            .spawn(move || std::io::copy(&mut said, &mut std::io::stderr()));
+    }
 }
 
 /// The program's environment without the real bus, and with the filtered one if any.

@@ -397,3 +397,49 @@ fn a_socket_directory_others_can_write_is_refused() {
     }
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
+
+/// The proxy warns on its standard error about each malformed connection (about 70 bytes). A
+/// program that makes a few thousand of them must not fill a pipe nobody reads and stall its
+/// bus: after them, a notification still goes through.
+#[test]
+fn malformed_connections_do_not_stall_the_proxy() {
+    let home = Home::planted();
+    let bus = SessionBus::start(home.root());
+    let code = "\
+import dbus, signal, socket
+# A stalled proxy blocks even libdbus's connect: the whole attempt gets a minute, then fails.
+signal.alarm(60)
+path = os.environ['DBUS_SESSION_BUS_ADDRESS'].split('=', 1)[1]
+def flood():
+  for i in range(2000):
+    s = socket.socket(socket.AF_UNIX)
+    # A stalled proxy answers nothing: fail here rather than wait for ever.
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(b'\\0AUTH EXTERNAL ' + str(os.getuid()).encode().hex().encode() + b'\\r\\n')
+    s.recv(100)
+    s.sendall(b'BEGIN\\r\\n' + b'l\\x01\\x00\\x01' + b'\\xff' * 200)
+    try:
+        s.recv(100)
+    except ConnectionError:
+        pass
+    s.close()
+  return 'sent'
+attempt('flood', flood)
+def notify():
+    o = dbus.SessionBus().get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications')
+    return str(o.Notify('hi', dbus_interface='org.freedesktop.Notifications', timeout=20))
+def bus_error(f):
+    try:
+        return f()
+    except dbus.exceptions.DBusException as e:
+        raise OSError(errno.ETIMEDOUT, e.get_dbus_name())
+attempt('notify', lambda: bus_error(notify))";
+    let out = bus
+        .command(&home, Some("firefox-esr"), code, &[])
+        .output()
+        .unwrap();
+    let v = Verdicts::of(out);
+    assert_eq!(v.assert_done("flood"), "'sent'");
+    assert_eq!(v.assert_done("notify"), "'shown hi'");
+}
